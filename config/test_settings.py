@@ -1,0 +1,18 @@
+"""Settings for the test suite: the production settings with a plain-HTTP test server."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghij")
+os.environ.setdefault("DJANGO_HTTPS", "0")
+
+from config.settings import *  # noqa: E402,F403
+
+# Tests run without collectstatic, so the manifest storage has nothing to look up.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+ATRIUM_EMBEDDED_PHASE_SECONDS = 0

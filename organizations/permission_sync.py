@@ -1,0 +1,69 @@
+"""Guardian object permissions follow role assignments: these functions rebuild them.
+
+Services that change memberships, teams or role assignments call the `sync_*` functions in the same
+transaction. Nothing else writes guardian rows. Each function returns the number of rows it added
+or removed, so `manage.py sync_permissions` can report drift.
+"""
+
+from collections import defaultdict
+
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+
+from .models import Membership, Organization, OrganizationUserObjectPermission
+from .roles import ORGANIZATION_ROLES
+
+
+def apply_object_permissions(
+    *, permission_model, content_object, desired: dict[int, set[str]], user_ids=None
+) -> int:
+    """Make the guardian rows of `content_object` equal `desired` ({user id: codenames}).
+
+    With `user_ids`, only those users' rows are touched (cheaper after a single change).
+    """
+    content_type = ContentType.objects.get_for_model(content_object)
+    permissions = {p.codename: p for p in Permission.objects.filter(content_type=content_type)}
+    rows = permission_model.objects.filter(content_object=content_object)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    current: dict[int, dict[str, int]] = defaultdict(dict)
+    for row_id, user_id, codename in rows.values_list("id", "user_id", "permission__codename"):
+        current[user_id][codename] = row_id
+
+    stale = [
+        row_id
+        for user_id, granted in current.items()
+        for codename, row_id in granted.items()
+        if codename not in desired.get(user_id, set())
+    ]
+    missing = [
+        permission_model(user_id=user_id, permission=permissions[codename], content_object=content_object)
+        for user_id, codenames in desired.items()
+        if user_ids is None or user_id in user_ids
+        for codename in codenames
+        if codename not in current.get(user_id, {})
+    ]
+    if stale:
+        permission_model.objects.filter(id__in=stale).delete()
+    if missing:
+        permission_model.objects.bulk_create(missing)
+    return len(stale) + len(missing)
+
+
+def organization_permissions_by_user(organization: Organization, user_ids=None) -> dict[int, set[str]]:
+    memberships = Membership.objects.filter(organization=organization)
+    if user_ids is not None:
+        memberships = memberships.filter(user_id__in=user_ids)
+    desired: dict[int, set[str]] = defaultdict(set)
+    for user_id, role in memberships.values_list("user_id", "role"):
+        desired[user_id] |= ORGANIZATION_ROLES[role].permissions
+    return desired
+
+
+def sync_organization_permissions(organization: Organization, user_ids=None) -> int:
+    return apply_object_permissions(
+        permission_model=OrganizationUserObjectPermission,
+        content_object=organization,
+        desired=organization_permissions_by_user(organization, user_ids),
+        user_ids=set(user_ids) if user_ids is not None else None,
+    )

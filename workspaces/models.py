@@ -1,0 +1,209 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from organizations.models import Dimension, DimensionValue, Organization, Team
+
+from .identifiers import WORKSPACE_ID_PATTERN, validate_workspace_id
+from .roles import WORKSPACE_PERMISSIONS, WorkspaceRoleKey
+
+
+class WorkspaceStatus(models.TextChoices):
+    NOT_INITIALIZED = "not_initialized", "Not initialized"
+    PENDING = "pending", "Pending"
+    AVAILABLE = "available", "Available"
+    FAILED = "failed", "Failed"
+    DEACTIVATED = "deactivated", "Deactivated"
+    DELETED = "deleted", "Deleted"
+
+
+class DesiredState(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    DEACTIVATED = "deactivated", "Deactivated"
+    DELETED = "deleted", "Deleted"
+
+
+class WorkspaceIdChangeError(ValidationError):
+    pass
+
+
+class WorkspaceQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "slug" in kwargs:
+            raise WorkspaceIdChangeError("A workspace ID can never change.")
+        return super().update(**kwargs)
+
+    def live(self):
+        """Workspaces that have not been deleted."""
+        return self.exclude(status=WorkspaceStatus.DELETED)
+
+
+class Workspace(models.Model):
+    """An isolated environment of an organization.
+
+    `slug` is the workspace ID of PRODUCT.md §3: chosen once, globally unique case-insensitively,
+    never changed and never reused. `id` is the UUID a workspace server knows the workspace by.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="workspaces")
+    slug = models.CharField("workspace ID", max_length=50, validators=[validate_workspace_id])
+    display_name = models.CharField("name", max_length=100)
+    description = models.TextField(blank=True)
+    readme = models.TextField("README", blank=True, help_text="Markdown.")
+    status = models.CharField(max_length=20, choices=WorkspaceStatus.choices, default=WorkspaceStatus.NOT_INITIALIZED)
+    desired_state = models.CharField(max_length=20, choices=DesiredState.choices, default=DesiredState.AVAILABLE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    server_url = models.URLField(blank=True)
+    server_version = models.CharField("ZenML version", max_length=40, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = WORKSPACE_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(Lower("slug"), name="workspace_id_unique_ci"),
+            models.CheckConstraint(condition=models.Q(slug__regex=WORKSPACE_ID_PATTERN), name="workspace_id_format"),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="workspace_org_created")]
+
+    def __str__(self):
+        return self.display_name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored_slug = instance.__dict__.get("slug")
+        return instance
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_slug", None)
+        if not self._state.adding and stored is not None and stored != self.slug:
+            raise WorkspaceIdChangeError("A workspace ID can never change.")
+        super().save(*args, **kwargs)
+        self._stored_slug = self.slug
+
+    @property
+    def is_provisioning(self) -> bool:
+        return self.status in {WorkspaceStatus.NOT_INITIALIZED, WorkspaceStatus.PENDING}
+
+    @property
+    def url(self) -> str:
+        return f"{settings.ATRIUM_BASE_URL}/w/{self.slug}/"
+
+    @property
+    def login_command(self) -> str:
+        return f"zenml login {self.slug}"
+
+
+class WorkspaceUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+
+
+class WorkspaceGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Workspace, on_delete=models.CASCADE)
+
+
+class RetiredWorkspaceId(models.Model):
+    """An ID whose workspace row is gone; kept so that the ID is never handed out again."""
+
+    slug = models.CharField(max_length=50, unique=True)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.slug
+
+
+class WorkspaceLabel(models.Model):
+    """A workspace's value for one grouping dimension (at most one per dimension)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="labels")
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
+    value = models.ForeignKey(DimensionValue, on_delete=models.CASCADE, related_name="workspace_labels")
+
+    class Meta:
+        ordering = ["dimension__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "dimension"], name="workspace_label_one_per_dimension")
+        ]
+
+    def __str__(self):
+        return f"{self.dimension.name}: {self.value.label}"
+
+    def clean(self):
+        if self.value.dimension_id != self.dimension_id:
+            raise ValidationError("That value belongs to another dimension.")
+
+
+class WorkspaceRoleAssignment(models.Model):
+    """Binds a user or a team to a workspace role. Assignments are the truth; guardian rows follow."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="role_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="workspace_roles"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="workspace_roles")
+    role = models.CharField(max_length=20, choices=WorkspaceRoleKey.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(user__isnull=False, team__isnull=True) | models.Q(user__isnull=True, team__isnull=False)),
+                name="workspace_role_assignment_one_principal",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "user"], condition=models.Q(user__isnull=False), name="workspace_role_unique_user"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "team"], condition=models.Q(team__isnull=False), name="workspace_role_unique_team"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user or self.team} is {self.get_role_display()} of {self.workspace}"
+
+
+class WorkspaceServerSecret(models.Model):
+    """The credentials a workspace server signs its tokens with; created by the provisioner."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="server_secret")
+    jwt_secret = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"server secret of {self.workspace}"
+
+
+class OnboardingStep(models.Model):
+    """One onboarding checklist item that a real event completed (see workspaces/onboarding.py)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="onboarding_steps")
+    key = models.CharField(max_length=40)
+    completed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="onboarding_step_unique")]
+
+    def __str__(self):
+        return f"{self.workspace}: {self.key}"
+
+
+@receiver(post_delete, sender=Workspace)
+def _retire_workspace_id(sender, instance, **kwargs):
+    # A workspace row removed outright (e.g. by a cascade) must still never free its ID.
+    RetiredWorkspaceId.objects.get_or_create(slug=instance.slug.lower())

@@ -1,0 +1,99 @@
+"""The onboarding checklist of PRODUCT.md §9.
+
+Items are ticked by the server when the real event happens (`services.onboarding_step_complete`),
+never by a click. A pending item that comes before a done one shows as skipped.
+"""
+
+from dataclasses import dataclass
+
+CLI_LOGIN = "cli_login"
+FIRST_PIPELINE = "first_pipeline"
+REGISTER_STACK = "register_stack"
+INVITE_TEAMMATE = "invite_teammate"
+DOCUMENT_WORKSPACE = "document_workspace"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    title: str
+    why: str
+    command: str = ""  # a shell command, with {workspace_id} filled in
+
+
+CHECKLIST = [
+    ChecklistItem(
+        CLI_LOGIN,
+        "Log in from the command line",
+        "Connect your terminal to this workspace.",
+        "pip install zenml\nzenml login {workspace_id}",
+    ),
+    ChecklistItem(
+        FIRST_PIPELINE,
+        "Run a first pipeline",
+        "See a run appear in this workspace.",
+        "zenml init\npython run.py",
+    ),
+    ChecklistItem(
+        REGISTER_STACK,
+        "Register a stack",
+        "Tell the workspace where pipelines run and where artifacts live.",
+        "zenml stack register my-stack -o default -a default --set",
+    ),
+    ChecklistItem(
+        INVITE_TEAMMATE,
+        "Invite a teammate",
+        "Give a colleague or a team a role in this workspace.",
+    ),
+    ChecklistItem(
+        DOCUMENT_WORKSPACE,
+        "Document the workspace",
+        "Write a README so newcomers know what this workspace is for.",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    item: ChecklistItem
+    state: str  # "done", "pending" or "skipped"
+    command: str
+
+    @property
+    def done(self) -> bool:
+        return self.state == "done"
+
+
+@dataclass(frozen=True)
+class Checklist:
+    entries: list[ChecklistEntry]
+
+    @property
+    def done_count(self) -> int:
+        return sum(entry.done for entry in self.entries)
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    @property
+    def complete(self) -> bool:
+        return self.done_count == self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done_count / self.total)
+
+
+def checklist_for(workspace, completed_keys: set[str]) -> Checklist:
+    last_done = max((i for i, item in enumerate(CHECKLIST) if item.key in completed_keys), default=-1)
+    entries = []
+    for i, item in enumerate(CHECKLIST):
+        if item.key in completed_keys:
+            state = "done"
+        elif i < last_done:
+            state = "skipped"
+        else:
+            state = "pending"
+        entries.append(ChecklistEntry(item, state, item.command.format(workspace_id=workspace.slug)))
+    return Checklist(entries)

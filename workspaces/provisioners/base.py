@@ -1,0 +1,36 @@
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class ProvisioningError(Exception):
+    """Provisioning failed for a reason worth showing to the workspace's admins."""
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    url: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Health:
+    ok: bool
+    reason: str = ""
+
+
+class Provisioner(ABC):
+    """The contract between Atrium and whatever runs a workspace's server.
+
+    `start` is called from a background task, never from a request; it reports its phases through
+    `report(phase_words)` so the overview can show progress, and returns once the server answers.
+    """
+
+    @abstractmethod
+    def start(self, workspace, *, report: Callable[[str], None]) -> ServerInfo: ...
+
+    @abstractmethod
+    def health(self, workspace) -> Health: ...
+
+    @abstractmethod
+    def stop(self, workspace) -> None: ...

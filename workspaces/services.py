@@ -1,0 +1,219 @@
+"""Every change to a workspace: one function per action, atomic, audited in the same transaction."""
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from organizations.audit import audit_record
+from organizations.models import DimensionValue, Organization, Team
+
+from . import onboarding
+from .models import (
+    OnboardingStep,
+    Workspace,
+    WorkspaceLabel,
+    WorkspaceRoleAssignment,
+    WorkspaceStatus,
+)
+from .permission_sync import sync_workspace_permissions
+from .provisioners import get_provisioner
+from .roles import WorkspaceRoleKey
+from .selectors import workspace_id_check
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A role to give on a new workspace: to a user or to a team."""
+
+    role: str
+    user: object = None
+    team: Team | None = None
+
+
+def _taken_error(slug: str) -> ValidationError:
+    return ValidationError(
+        {"slug": f"“{slug}” is already taken. IDs are unique across Atrium and never reused."}, code="taken"
+    )
+
+
+@transaction.atomic
+def workspace_create(
+    *,
+    organization: Organization,
+    slug: str,
+    display_name: str,
+    description: str = "",
+    label_values: list[DimensionValue] = (),
+    grants: list[RoleGrant] = (),
+    acting_user,
+) -> Workspace:
+    """Create a workspace, make its creator Admin, apply labels and grants, then queue provisioning.
+
+    Raises ValidationError (field "slug") when the ID is invalid, reserved or taken, including when a
+    concurrent request took it a moment earlier.
+    """
+    slug = slug.strip().lower()
+    check = workspace_id_check(slug)
+    if not check.ok:
+        raise ValidationError({"slug": check.message}, code=check.state)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent insert of the same ID fails only here
+            workspace = Workspace(
+                organization=organization,
+                slug=slug,
+                display_name=display_name.strip(),
+                description=description.strip(),
+                status=WorkspaceStatus.PENDING,
+                status_reason="Waiting for a worker to start provisioning",
+                status_changed_at=timezone.now(),
+                created_by=acting_user,
+            )
+            workspace.full_clean(validate_unique=False, validate_constraints=False)
+            workspace.save()
+    except IntegrityError as error:
+        raise _taken_error(slug) from error
+
+    for value in label_values:
+        if value.dimension.organization_id != organization.pk:
+            raise ValidationError("A label belongs to another organization.")
+    WorkspaceLabel.objects.bulk_create(
+        WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value) for value in label_values
+    )
+    principals = [RoleGrant(role=WorkspaceRoleKey.ADMIN, user=acting_user)]
+    principals += [g for g in grants if g.user != acting_user]
+    WorkspaceRoleAssignment.objects.bulk_create(
+        WorkspaceRoleAssignment(workspace=workspace, user=g.user, team=g.team, role=g.role) for g in principals
+    )
+    sync_workspace_permissions(workspace)
+    if len(principals) > 1:
+        onboarding_step_complete(workspace=workspace, key=onboarding.INVITE_TEAMMATE)
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action="workspace.create",
+        target=workspace,
+        after={
+            "workspace_id": slug,
+            "name": workspace.display_name,
+            "labels": {value.dimension.key: value.value for value in label_values},
+            "roles": {str(g.user or g.team): g.role for g in principals},
+        },
+    )
+    _enqueue_provisioning(workspace)
+    return workspace
+
+
+def _enqueue_provisioning(workspace: Workspace) -> None:
+    from .tasks import provision_workspace
+
+    transaction.on_commit(lambda: provision_workspace.enqueue(str(workspace.pk)))
+
+
+def _set_status(workspace: Workspace, status: str, reason: str, **fields) -> None:
+    # A targeted update, so provisioning never overwrites what a person edits meanwhile.
+    now = timezone.now()
+    Workspace.objects.filter(pk=workspace.pk).update(
+        status=status, status_reason=reason, status_changed_at=now, updated_at=now, **fields
+    )
+    workspace.status, workspace.status_reason, workspace.status_changed_at = status, reason, now
+    for name, value in fields.items():
+        setattr(workspace, name, value)
+
+
+def workspace_provision(*, workspace_pk) -> Workspace | None:
+    """Run the configured provisioner for one workspace (called by the background task)."""
+    workspace = Workspace.objects.select_related("organization").filter(pk=workspace_pk).first()
+    if workspace is None or workspace.status != WorkspaceStatus.PENDING:
+        return workspace
+    provisioner = get_provisioner()
+
+    def report(phase: str) -> None:
+        _set_status(workspace, WorkspaceStatus.PENDING, phase)
+
+    try:
+        server = provisioner.start(workspace, report=report)
+    except Exception as error:
+        logger.exception("Provisioning workspace %s failed", workspace.slug)
+        reason = str(error) or error.__class__.__name__
+        with transaction.atomic():
+            _set_status(workspace, WorkspaceStatus.FAILED, f"Provisioning failed: {reason}"[:300])
+            audit_record(
+                organization=workspace.organization,
+                acting_user=None,
+                action="workspace.provisioning_failed",
+                target=workspace,
+                after={"status": WorkspaceStatus.FAILED, "reason": reason},
+            )
+        return workspace
+    with transaction.atomic():
+        _set_status(
+            workspace,
+            WorkspaceStatus.AVAILABLE,
+            "The workspace is ready",
+            server_url=server.url,
+            server_version=server.version,
+        )
+        audit_record(
+            organization=workspace.organization,
+            acting_user=None,
+            action="workspace.available",
+            target=workspace,
+            after={"status": WorkspaceStatus.AVAILABLE, "server_url": server.url, "version": server.version},
+        )
+    return workspace
+
+
+@transaction.atomic
+def workspace_retry_provisioning(*, workspace: Workspace, acting_user) -> Workspace:
+    if workspace.status != WorkspaceStatus.FAILED:
+        raise ValidationError("Only a workspace whose provisioning failed can be retried.")
+    before = {"status": workspace.status, "reason": workspace.status_reason}
+    _set_status(workspace, WorkspaceStatus.PENDING, "Waiting for a worker to retry provisioning")
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action="workspace.provisioning_retry",
+        target=workspace,
+        before=before,
+        after={"status": WorkspaceStatus.PENDING},
+    )
+    _enqueue_provisioning(workspace)
+    return workspace
+
+
+@transaction.atomic
+def workspace_update(*, workspace: Workspace, display_name: str, description: str, readme: str, acting_user) -> Workspace:
+    """Edit what a workspace says about itself. The ID is not among the editable fields, ever."""
+    before = {"name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
+    workspace.display_name = display_name.strip()
+    workspace.description = description.strip()
+    workspace.readme = readme.strip()
+    workspace.full_clean(validate_unique=False, validate_constraints=False)
+    workspace.save(update_fields=["display_name", "description", "readme", "updated_at"])
+    after = {"name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        audit_record(
+            organization=workspace.organization,
+            acting_user=acting_user,
+            action="workspace.update",
+            target=workspace,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    if workspace.readme:
+        onboarding_step_complete(workspace=workspace, key=onboarding.DOCUMENT_WORKSPACE)
+    return workspace
+
+
+def onboarding_step_complete(*, workspace: Workspace, key: str) -> bool:
+    """Tick one checklist item because its real event happened. Returns True the first time."""
+    if key not in {item.key for item in onboarding.CHECKLIST}:
+        raise ValueError(f"Unknown onboarding step {key!r}")
+    _, created = OnboardingStep.objects.get_or_create(workspace=workspace, key=key)
+    return created
