@@ -74,3 +74,22 @@ def membership_add(*, organization: Organization, user, role: str, acting_user) 
         after={"user": user.email, "role": role},
     )
     return membership
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, name: str, description: str, acting_user) -> Organization:
+    before = {"name": organization.name, "description": organization.description}
+    organization.name, organization.description = name.strip(), description.strip()
+    organization.save(update_fields=["name", "description"])
+    after = {"name": organization.name, "description": organization.description}
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        audit_record(
+            organization=organization,
+            acting_user=acting_user,
+            action="organization.update",
+            target=organization,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return organization

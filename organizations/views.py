@@ -1,3 +1,70 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 
-# Create your views here.
+from workspaces.selectors import workspace_list_for_user
+
+from . import services
+from .forms import OrganizationCreateForm, OrganizationSettingsForm
+from .models import Membership
+from .roles import CHANGE_ORGANIZATION
+from .scoping import organization_view
+
+WORKSPACES_PER_PAGE = 24
+
+
+def home(request):
+    """The site root: the last organization visited, or the first, or the invitation to create one."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = Membership.objects.filter(user=request.user).select_related("organization")
+    last = request.session.get("last_organization")
+    slugs = [m.organization.slug for m in memberships.order_by("organization__name")]
+    if last in slugs:
+        return redirect("organizations:home", org_slug=last)
+    if slugs:
+        return redirect("organizations:home", org_slug=slugs[0])
+    return redirect("organizations:create")
+
+
+@login_required
+def organization_create(request):
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organization = services.organization_create(name=form.cleaned_data["name"], acting_user=request.user)
+        messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
+        return redirect("organizations:home", org_slug=organization.slug)
+    has_organization = Membership.objects.filter(user=request.user).exists()
+    return render(request, "organizations/create.html", {"form": form, "has_organization": has_organization})
+
+
+@organization_view()
+def organization_home(request):
+    organization, access = request.organization, request.access
+    request.session["last_organization"] = organization.slug
+    search = request.GET.get("q", "").strip()[:100]
+    workspaces = workspace_list_for_user(organization=organization, access=access, search=search)
+    page = Paginator(workspaces, WORKSPACES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "search": search, "organization": organization, "nav": "workspaces"}
+    template = "organizations/home.html"
+    if request.htmx and request.htmx.target == "workspace-list":
+        template += "#workspace-list"
+    return render(request, template, context)
+
+
+@organization_view(permission=f"organizations.{CHANGE_ORGANIZATION}")
+def organization_settings(request):
+    organization = request.organization
+    initial = {"name": organization.name, "description": organization.description}
+    form = OrganizationSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.organization_update(
+            organization=organization,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            acting_user=request.user,
+        )
+        messages.success(request, "Organization settings saved.")
+        return redirect("organizations:settings", org_slug=organization.slug)
+    return render(request, "organizations/settings_general.html", {"form": form, "organization": organization, "nav": "settings"})

@@ -84,8 +84,8 @@ class Workspace(models.Model):
         return self.display_name
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
         instance._stored_slug = instance.__dict__.get("slug")
         return instance
 

@@ -1,3 +1,257 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-# Create your views here.
+from organizations.models import DimensionValue
+from organizations.roles import CREATE_WORKSPACE
+from organizations.scoping import organization_view
+
+from . import services
+from .forms import WorkspaceDetailsForm, WorkspaceGrantForm, WorkspaceOrganizeForm, WorkspaceSettingsForm
+from .identifiers import suggest_workspace_id
+from .roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
+from .scoping import workspace_view
+from .selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
+from .stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
+
+NEW_WORKSPACE_PERMISSION = f"organizations.{CREATE_WORKSPACE}"
+
+
+class Stepper:
+    """The New Workspace stepper for one request: the draft, the organization's choices, the forms."""
+
+    def __init__(self, request):
+        self.request = request
+        self.organization = request.organization
+        self.draft = WorkspaceDraft.load(request.session, self.organization)
+        self.dimensions = list(self.organization.dimensions.prefetch_related("values"))
+        self.members = list(organization_members_for_grants(organization=self.organization, exclude_user=request.user))
+
+    def url(self, step: str) -> str:
+        return reverse("workspaces:new", args=[self.organization.slug]) + f"?step={step}"
+
+    def save(self) -> None:
+        self.draft.save(self.request.session, self.organization)
+
+    def details_form(self, bound=True) -> WorkspaceDetailsForm:
+        return WorkspaceDetailsForm(self.draft.details_data() if bound else None, initial=self.draft.details_data())
+
+    def organize_form(self) -> WorkspaceOrganizeForm:
+        return WorkspaceOrganizeForm(self.draft.organize_data(), dimensions=self.dimensions)
+
+    def grant_form(self, data=None) -> WorkspaceGrantForm:
+        granted = {g["user"] for g in self.draft.grants}
+        return WorkspaceGrantForm(data, members=[m for m in self.members if m.user_id not in granted])
+
+    def details_valid(self) -> bool:
+        return self.details_form().is_valid()
+
+    def grants(self) -> list[dict]:
+        by_id = {m.user_id: m.user for m in self.members}
+        return [
+            {"user": by_id[g["user"]], "role": WORKSPACE_ROLES[g["role"]]}
+            for g in self.draft.grants
+            if g["user"] in by_id and g["role"] in WORKSPACE_ROLES
+        ]
+
+    def label_values(self) -> list[DimensionValue]:
+        chosen = []
+        for dimension in self.dimensions:
+            wanted = self.draft.labels.get(dimension.key)
+            chosen += [v for v in dimension.values.all() if v.value == wanted]
+        return chosen
+
+    def label_summary(self) -> list[tuple[str, str]]:
+        chosen = {value.dimension_id: value.label for value in self.label_values()}
+        return [(dimension.name, chosen.get(dimension.pk, "")) for dimension in self.dimensions]
+
+    def render(self, step: str, forms: dict | None = None, status: int = 200):
+        forms = forms or {}
+        if step == "details" and "details" not in forms:
+            forms["details"] = self.details_form(bound=bool(self.draft.slug or self.draft.name))
+        if step == "organize":
+            forms.setdefault("organize", self.organize_form())
+        if step == "access":
+            forms.setdefault("grant", self.grant_form())
+        context = {
+            "organization": self.organization,
+            "nav": "workspaces",
+            "steps": STEPS,
+            "step": step,
+            "step_index": STEP_KEYS.index(step),
+            "draft": self.draft,
+            "forms": forms,
+            "grants": self.grants(),
+            "label_summary": self.label_summary(),
+            "id_check": workspace_id_check(self.draft.slug) if self.draft.slug else None,
+            "roles": WORKSPACE_ROLES.values(),
+        }
+        template = "workspaces/new.html#stepper" if self.request.htmx else "workspaces/new.html"
+        response = render(self.request, template, context, status=status)
+        if self.request.htmx:
+            response["HX-Push-Url"] = self.url(step)
+        return response
+
+    def go(self, step: str):
+        """Show `step`: in place for htmx, through a redirect (so reload and back work) otherwise."""
+        if self.request.htmx:
+            return self.render(step)
+        return redirect(self.url(step))
+
+
+@organization_view(permission=NEW_WORKSPACE_PERMISSION)
+def workspace_new(request):
+    stepper = Stepper(request)
+    step = request.POST.get("step") or request.GET.get("step") or "details"
+    if step not in STEP_KEYS:
+        step = "details"
+    if request.method != "POST":
+        if step != "details" and not stepper.details_valid():
+            return stepper.go("details")
+        return stepper.render(step)
+
+    # Keep what was typed first, whatever happens next.
+    if step == "details":
+        stepper.draft.take_details(request.POST)
+        if not stepper.draft.slug.strip() and stepper.draft.name.strip():
+            stepper.draft.slug = suggest_workspace_id(stepper.draft.name)
+    elif step == "organize":
+        stepper.draft.take_labels(request.POST, stepper.dimensions)
+    stepper.save()
+
+    action = request.POST.get("action", "next")
+    if action == "back":
+        return stepper.go(step_before(step))
+    if action.startswith("goto:") and action[5:] in STEP_KEYS:
+        target = action[5:]
+        if STEP_KEYS.index(target) > STEP_KEYS.index("details") and not stepper.details_valid():
+            target = "details"
+        return stepper.go(target)
+    if step == "access" and action == "add":
+        form = stepper.grant_form(request.POST)
+        if not form.is_valid():
+            return stepper.render("access", {"grant": form})
+        stepper.draft.grant_add(form.cleaned_data["member"], form.cleaned_data["role"])
+        stepper.save()
+        return stepper.go("access")
+    if step == "access" and action.startswith("remove:"):
+        try:
+            stepper.draft.grant_remove(int(action.split(":", 1)[1]))
+        except ValueError:
+            pass
+        stepper.save()
+        return stepper.go("access")
+    if step == "details":
+        form = stepper.details_form()
+        if not form.is_valid():
+            return stepper.render("details", {"details": form})
+    if step == "organize":
+        form = stepper.organize_form()
+        if not form.is_valid():
+            return stepper.render("organize", {"organize": form})
+    if step == "review" and action == "create":
+        return _workspace_create_from_draft(request, stepper)
+    return stepper.go(step_after(step))
+
+
+def _workspace_create_from_draft(request, stepper: Stepper):
+    form = stepper.details_form()
+    if not form.is_valid():
+        return stepper.render("details", {"details": form})
+    grants = [services.RoleGrant(role=g["role"].key, user=g["user"]) for g in stepper.grants()]
+    try:
+        workspace = services.workspace_create(
+            organization=stepper.organization,
+            slug=form.cleaned_data["slug"],
+            display_name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+            label_values=stepper.label_values(),
+            grants=grants,
+            acting_user=request.user,
+        )
+    except ValidationError as error:
+        form.add_error("slug" if hasattr(error, "error_dict") and "slug" in error.error_dict else None, error)
+        return stepper.render("details", {"details": form})
+    WorkspaceDraft.discard(request.session, stepper.organization)
+    messages.success(request, f"Workspace “{workspace.display_name}” created. It is being provisioned.")
+    url = reverse("workspaces:overview", args=[workspace.slug])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_GET
+@organization_view(permission=NEW_WORKSPACE_PERMISSION)
+def workspace_id_check_view(request):
+    """The live check under the Workspace ID field: a small fragment, never the whole page."""
+    slug = request.GET.get("slug", "").strip()
+    check = workspace_id_check(slug) if slug else None
+    return render(request, "workspaces/new.html#id-check", {"id_check": check})
+
+
+@organization_view(permission=NEW_WORKSPACE_PERMISSION)
+def workspace_new_discard(request):
+    if request.method == "POST":
+        WorkspaceDraft.discard(request.session, request.organization)
+    return redirect("organizations:home", org_slug=request.organization.slug)
+
+
+def _overview_context(request):
+    workspace = request.workspace
+    return {
+        "workspace": workspace,
+        "organization": workspace.organization,
+        "labels": list(workspace.labels.select_related("dimension", "value")),
+        "checklist": workspace_checklist(workspace),
+        "tab": "overview",
+    }
+
+
+@workspace_view()
+def workspace_overview(request):
+    return render(request, "workspaces/overview.html", _overview_context(request))
+
+
+@require_GET
+@workspace_view()
+def workspace_status(request):
+    """Polled by the overview while the workspace provisions; the fragment stops the polling itself."""
+    if not request.htmx:
+        return redirect("workspaces:overview", workspace_slug=request.workspace.slug)
+    return render(request, "workspaces/overview.html#status-panel", _overview_context(request))
+
+
+@require_POST
+@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}")
+def workspace_retry(request):
+    try:
+        services.workspace_retry_provisioning(workspace=request.workspace, acting_user=request.user)
+        messages.success(request, "Provisioning restarted.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    url = reverse("workspaces:overview", args=[request.workspace.slug])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@workspace_view(permission=f"workspaces.{CHANGE_WORKSPACE}")
+def workspace_settings(request):
+    workspace = request.workspace
+    initial = {"display_name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
+    form = WorkspaceSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.workspace_update(workspace=workspace, acting_user=request.user, **form.cleaned_data)
+        messages.success(request, "Workspace settings saved.")
+        return redirect("workspaces:settings", workspace_slug=workspace.slug)
+    return render(
+        request,
+        "workspaces/settings_general.html",
+        {
+            "workspace": workspace,
+            "organization": workspace.organization,
+            "labels": list(workspace.labels.select_related("dimension", "value")),
+            "form": form,
+            "tab": "settings",
+        },
+    )

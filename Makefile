@@ -1,0 +1,91 @@
+# Atrium: build, run and test entry points.
+#   make run    set up .venv and serve http://127.0.0.1:$(PORT) with demo data (SQLite by default)
+#   make test   set up .venv and run lint, Django checks and every test (browser tests included)
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+RUFF  := $(VENV)/bin/ruff
+STAMP := $(VENV)/.installed
+
+PORT        ?= 8000
+PYTEST_ARGS ?=
+
+# Interpreter used to create the venv: python3.12 if it runs, else python3 (checked to be 3.12 below).
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell if python3.12 -c pass >/dev/null 2>&1; then echo python3.12; else echo python3; fi)
+endif
+
+TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
+DEV_ENV  := DJANGO_DEBUG=1
+
+.PHONY: help install run worker test lint format clean
+
+help:
+	@echo "Atrium make targets:"
+	@echo "  make run      set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT) + task worker"
+	@echo "                (PORT=8001 to change the port)"
+	@echo "  make test     set up .venv, then ruff, Django checks and pytest (PYTEST_ARGS='...' passes through)"
+	@echo "  make install  create .venv and install requirements.txt"
+	@echo "  make lint     ruff check + ruff format --check"
+	@echo "  make format   ruff format + ruff check --fix"
+	@echo "  make worker   run only the background task worker (db_worker)"
+	@echo "  make clean    remove .venv, db.sqlite3 and staticfiles/"
+
+# The venv itself: created with Python 3.12 only.
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else 1)' 2>/dev/null || { \
+	  echo "error: Atrium needs Python 3.12, but '$(PYTHON)' is: $$($(PYTHON) --version 2>&1)" >&2; \
+	  echo "       Install Python 3.12 (e.g. 'pyenv install 3.12'; .python-version selects it) or run" >&2; \
+	  echo "       'make PYTHON=/path/to/python3.12 ...'." >&2; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Dependencies: (re)installed whenever requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt | $(PY)
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 12) else 1)' || { \
+	  echo "error: $(VENV) is not a Python 3.12 venv ($$($(PY) --version 2>&1)); run 'make clean' first." >&2; \
+	  exit 1; }
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r requirements.txt
+	@touch $@
+
+install: $(STAMP)
+
+# The worker runs in its own process group (setsid) so that stopping it also stops the
+# autoreloader's child process; the EXIT trap does that when runserver ends (Ctrl-C).
+run: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	@export $(DEV_ENV); \
+	setsid $(PY) manage.py db_worker --interval 1 & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "Serving http://127.0.0.1:$(PORT)/ (task worker pid $$worker); Ctrl-C stops both."; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(DEV_ENV) $(PY) manage.py db_worker --interval 1
+
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: install
+	$(RUFF) format .
+	$(RUFF) check --fix .
+
+test: install
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "*** /usr/bin/chromium is missing: the browser (e2e) tests will fail." >&2; \
+	  echo "*** To install it, run: apt-get install -y chromium" >&2; \
+	fi
+	$(RUFF) check .
+	$(RUFF) format --check .
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm staticfiles

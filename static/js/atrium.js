@@ -1,0 +1,94 @@
+// Atrium's few behaviours that htmx cannot express. No inline scripts anywhere (strict CSP).
+(function () {
+  "use strict";
+
+  // Copy buttons: <button data-copy="text">. Says "Copied" briefly.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button) return;
+    var text = button.getAttribute("data-copy");
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = "Copied";
+      button.classList.add("is-copied");
+      setTimeout(function () {
+        button.textContent = label === "Copied" ? "Copy" : label;
+        button.classList.remove("is-copied");
+      }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, done);
+    } else {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "visually-hidden";
+      document.body.appendChild(area);
+      area.select();
+      try { document.execCommand("copy"); } catch (e) { /* nothing more to try */ }
+      document.body.removeChild(area);
+      done();
+    }
+  });
+
+  // Toasts: dismiss on click; success and info toasts leave by themselves.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-dismiss-toast]");
+    if (close) close.closest(".toast").remove();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".toast--success, .toast--info").forEach(function (toast) {
+      setTimeout(function () { toast.remove(); }, 8000);
+    });
+  });
+
+  // Menus (<details class="menu">): close on Escape or a click elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    });
+  });
+
+  // New Workspace: suggest the ID from the name until the person edits the ID themselves.
+  function suggestId(name) {
+    var slug = name.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").replace(/^[^a-z]+/, "");
+    return slug.slice(0, 50).replace(/-+$/, "");
+  }
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest("[data-stepper-form]");
+    if (!form) return;
+    var idField = form.querySelector("[data-workspace-id]");
+    var edited = form.querySelector("[data-workspace-id-edited]");
+    if (!idField || !edited) return;
+    if (event.target.matches("[data-workspace-name]")) {
+      if (edited.value === "True") return;
+      idField.value = suggestId(event.target.value);
+      idField.dispatchEvent(new Event("input", { bubbles: true }));
+    } else if (event.target === idField && event.isTrusted) {
+      edited.value = idField.value ? "True" : "False";
+    }
+  });
+
+  // After a step is swapped in: focus the first field with an error, else the step's first field.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    // Only whole-step swaps move focus; the live ID check must never steal it while typing.
+    if (!event.detail.target || event.detail.target.id !== "stepper") return;
+    var root = document.getElementById("stepper");
+    if (!root) return;
+    var target = root.querySelector("[aria-invalid='true'], .field--invalid input, .field--invalid select, .field--invalid textarea")
+      || root.querySelector(".stepper-panel input:not([type=hidden]), .stepper-panel select, .stepper-panel textarea")
+      || root.querySelector("#step-heading");
+    if (target) {
+      if (target.id === "step-heading") target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+  });
+})();

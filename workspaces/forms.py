@@ -1,0 +1,76 @@
+from django import forms
+
+from .identifiers import MAX_LENGTH
+from .roles import WORKSPACE_ROLES
+from .selectors import workspace_id_check
+
+ROLE_CHOICES = [(role.key, role.label) for role in WORKSPACE_ROLES.values()]
+
+
+class WorkspaceDetailsForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-workspace-name": ""}),
+    )
+    slug = forms.CharField(
+        label="Workspace ID",
+        max_length=MAX_LENGTH + 10,  # longer input reaches the check and gets its clear message
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none", "data-workspace-id": ""}
+        ),
+        help_text="Lowercase letters, digits and single hyphens; 3–50 characters; starts with a letter.",
+    )
+    slug_edited = forms.BooleanField(required=False, widget=forms.HiddenInput(attrs={"data-workspace-id-edited": ""}))
+    description = forms.CharField(
+        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].strip()
+        check = workspace_id_check(slug)
+        if not check.ok:
+            raise forms.ValidationError(check.message, code=check.state)
+        return slug
+
+
+class WorkspaceOrganizeForm(forms.Form):
+    """One optional choice per dimension of the organization."""
+
+    def __init__(self, *args, dimensions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dimensions = dimensions
+        for dimension in dimensions:
+            choices = [("", "— None —")] + [(v.value, v.label) for v in dimension.values.all()]
+            self.fields[f"label_{dimension.key}"] = forms.ChoiceField(
+                label=dimension.name, choices=choices, required=False
+            )
+
+    def labels(self) -> dict[str, str]:
+        return {d.key: self.cleaned_data.get(f"label_{d.key}") or "" for d in self.dimensions}
+
+
+class WorkspaceGrantForm(forms.Form):
+    member = forms.TypedChoiceField(label="Person", coerce=int, empty_value=None)
+    role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial="developer")
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "Choose a member…")] + [
+            (m.user_id, f"{m.user.get_full_name()} ({m.user.email})" if m.user.display_name else m.user.email)
+            for m in members
+        ]
+
+
+class WorkspaceSettingsForm(forms.Form):
+    display_name = forms.CharField(label="Name", max_length=100)
+    description = forms.CharField(
+        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    readme = forms.CharField(
+        label="README",
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 14, "class": "mono"}),
+        help_text="Markdown. Shown on the workspace overview.",
+    )

@@ -1,0 +1,71 @@
+"""The New Workspace stepper's state: a draft kept in the session, per organization.
+
+Every POST stores what was typed (valid or not) before anything else, so Back, Next, a validation
+error, a reload and the browser's back button all find every entry where the user left it.
+"""
+
+from dataclasses import dataclass, field
+
+STEPS = [("details", "Details"), ("organize", "Organize"), ("access", "Access"), ("review", "Review")]
+STEP_KEYS = [key for key, _ in STEPS]
+
+
+def step_after(step: str) -> str:
+    return STEP_KEYS[min(STEP_KEYS.index(step) + 1, len(STEP_KEYS) - 1)]
+
+
+def step_before(step: str) -> str:
+    return STEP_KEYS[max(STEP_KEYS.index(step) - 1, 0)]
+
+
+@dataclass
+class WorkspaceDraft:
+    name: str = ""
+    slug: str = ""
+    slug_edited: bool = False
+    description: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # dimension key -> value
+    grants: list[dict] = field(default_factory=list)  # [{"user": id, "role": key}]
+
+    @staticmethod
+    def _session_key(organization) -> str:
+        return f"workspace_draft:{organization.pk}"
+
+    @classmethod
+    def load(cls, session, organization) -> "WorkspaceDraft":
+        data = session.get(cls._session_key(organization)) or {}
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    def save(self, session, organization) -> None:
+        session[self._session_key(organization)] = self.__dict__.copy()
+
+    @classmethod
+    def discard(cls, session, organization) -> None:
+        session.pop(cls._session_key(organization), None)
+
+    def details_data(self) -> dict:
+        return {
+            "name": self.name,
+            "slug": self.slug,
+            "slug_edited": self.slug_edited,
+            "description": self.description,
+        }
+
+    def take_details(self, data) -> None:
+        self.name = data.get("name", "")[:200]
+        self.slug = data.get("slug", "")[:100]
+        self.slug_edited = data.get("slug_edited") in {"True", "true", "on", "1"}
+        self.description = data.get("description", "")[:4000]
+
+    def organize_data(self) -> dict:
+        return {f"label_{key}": value for key, value in self.labels.items()}
+
+    def take_labels(self, data, dimensions) -> None:
+        self.labels = {d.key: data.get(f"label_{d.key}", "")[:100] for d in dimensions}
+
+    def grant_add(self, user_id: int, role: str) -> None:
+        self.grants = [g for g in self.grants if g["user"] != user_id] + [{"user": user_id, "role": role}]
+
+    def grant_remove(self, user_id: int) -> None:
+        self.grants = [g for g in self.grants if g["user"] != user_id]

@@ -1,0 +1,18 @@
+from django import template
+from django.utils.safestring import mark_safe
+
+from ..markdown import render_markdown
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def can(context, permission, obj=None):
+    """`{% can "workspaces.change_workspace" workspace as may_edit %}`: asks the request's Access."""
+    access = context.get("access") or getattr(context.get("request"), "access", None)
+    return bool(access and access.can(permission, obj))
+
+
+@register.filter
+def markdown(text):
+    return mark_safe(render_markdown(text))  # noqa: S308 - sanitized by nh3 in render_markdown

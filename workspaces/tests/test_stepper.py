@@ -1,0 +1,110 @@
+import pytest
+from django.urls import reverse
+
+from workspaces.models import Workspace, WorkspaceStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def stepper_url(organization, step):
+    return reverse("workspaces:new", args=[organization.slug]) + f"?step={step}"
+
+
+def post_step(client, organization, step, **data):
+    return client.post(stepper_url(organization, step), {"step": step, **data})
+
+
+def test_walk_through_the_stepper_creates_the_workspace(owner_client, organization, owner, add_member):
+    teammate = add_member("member", "teammate@example.com")
+    response = post_step(
+        owner_client, organization, "details", name="Fraud detection", slug="fraud-detection", action="next"
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?step=organize")
+
+    page = owner_client.get(stepper_url(organization, "organize"))
+    assert "Environment" in page.content.decode() and "Data sensitivity" in page.content.decode()
+    post_step(owner_client, organization, "organize", label_environment="production", action="next")
+
+    page = owner_client.get(stepper_url(organization, "access"))
+    assert "teammate@example.com" in page.content.decode()
+    post_step(owner_client, organization, "access", action="add", member=teammate.pk, role="viewer")
+    post_step(owner_client, organization, "access", action="next")
+
+    review = owner_client.get(stepper_url(organization, "review")).content.decode()
+    assert "fraud-detection" in review and "Production" in review and "teammate@example.com" in review
+
+    response = post_step(owner_client, organization, "review", action="create")
+    workspace = Workspace.objects.get(slug="fraud-detection")
+    assert response["Location"] == reverse("workspaces:overview", args=["fraud-detection"])
+    assert workspace.status == WorkspaceStatus.PENDING
+    assert {label.value.value for label in workspace.labels.all()} == {"production"}
+    roles = {a.user.email: a.role for a in workspace.role_assignments.select_related("user")}
+    assert roles == {"owner@example.com": "admin", "teammate@example.com": "viewer"}
+
+    overview = owner_client.get(response["Location"]).content.decode()
+    assert "Fraud detection" in overview and "zenml login fraud-detection" in overview
+
+
+def test_back_and_validation_errors_keep_every_entry(owner_client, organization, make_workspace):
+    make_workspace("taken-id")
+    response = post_step(
+        owner_client, organization, "details", name="My WS", slug="taken-id", description="Keep me", action="next"
+    )
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "already taken" in text and "Keep me" in text and 'value="My WS"' in text
+
+    post_step(owner_client, organization, "details", name="My WS", slug="my-ws", description="Keep me", action="next")
+    post_step(owner_client, organization, "organize", label_environment="staging", action="back")
+    details = owner_client.get(stepper_url(organization, "details")).content.decode()
+    assert 'value="my-ws"' in details and "Keep me" in details
+    organize = owner_client.get(stepper_url(organization, "organize")).content.decode()
+    assert '<option value="staging" selected>' in organize
+
+
+def test_blank_id_is_suggested_from_the_name(owner_client, organization):
+    post_step(owner_client, organization, "details", name="Churn Model (prod)", slug="", action="next")
+    review = owner_client.get(stepper_url(organization, "review")).content.decode()
+    assert "churn-model-prod" in review
+
+
+def test_later_steps_need_valid_details(owner_client, organization):
+    response = owner_client.get(stepper_url(organization, "review"))
+    assert response.status_code == 302 and response["Location"].endswith("?step=details")
+
+
+def test_htmx_step_swaps_only_the_stepper_and_pushes_the_url(owner_client, organization):
+    response = owner_client.post(
+        stepper_url(organization, "details"),
+        {"step": "details", "name": "A b c", "slug": "abc-ws", "action": "next"},
+        headers={"HX-Request": "true"},
+    )
+    text = response.content.decode()
+    assert response["HX-Push-Url"].endswith("?step=organize")
+    assert text.lstrip().startswith('<div id="stepper"') and "<html" not in text
+    assert 'aria-current="step"' in text
+
+
+@pytest.mark.parametrize(
+    ("slug", "state", "words"),
+    [
+        ("good-id", "available", "is available"),
+        ("Bad_ID", "invalid", "lowercase letters"),
+        ("9lives", "invalid", "Start with a letter"),
+        ("ab", "invalid", "at least 3"),
+        ("ends-", "invalid", "end with a hyphen"),
+        ("settings", "reserved", "reserved word"),
+        ("taken-one", "taken", "already taken"),
+    ],
+)
+def test_live_id_check_answers_with_a_fragment(owner_client, organization, make_workspace, slug, state, words):
+    make_workspace("taken-one")
+    response = owner_client.get(reverse("workspaces:check_id", args=[organization.slug]), {"slug": slug})
+    text = response.content.decode()
+    assert f"id-check--{state}" in text and words in text
+    assert "<html" not in text and "stepper" not in text
+
+
+def test_members_without_create_permission_cannot_open_the_stepper(client, organization, add_member):
+    client.force_login(add_member("viewer"))
+    assert client.get(stepper_url(organization, "details")).status_code == 403
