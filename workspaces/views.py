@@ -174,7 +174,7 @@ def _workspace_create_from_draft(request, stepper: Stepper):
             acting_user=request.user,
         )
     except ValidationError as error:
-        form.add_error("slug" if hasattr(error, "error_dict") and "slug" in error.error_dict else None, error)
+        form.add_error(None, error)  # a {"slug": …} error lands on the Workspace ID field
         return stepper.render("details", {"details": form})
     WorkspaceDraft.discard(request.session, stepper.organization)
     messages.success(request, f"Workspace “{workspace.display_name}” created. It is being provisioned.")

@@ -1,0 +1,77 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from organizations.models import AuditEvent
+from workspaces.models import Workspace, WorkspaceRoleAssignment, WorkspaceServerSecret, WorkspaceStatus
+from workspaces.permission_sync import sync_workspace_permissions
+
+FAILING = "workspaces.tests.provisioners.FailingProvisioner"
+
+
+def run_worker():
+    call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_provisions_a_new_workspace(make_workspace):
+    workspace = make_workspace("worker-path")
+    assert Workspace.objects.get(pk=workspace.pk).status == WorkspaceStatus.PENDING
+
+    run_worker()
+
+    workspace.refresh_from_db()
+    assert workspace.status == WorkspaceStatus.AVAILABLE
+    assert workspace.server_url.endswith("/w/worker-path/api/v1")
+    assert workspace.server_version
+    assert WorkspaceServerSecret.objects.filter(workspace=workspace).exists()
+    actions = list(AuditEvent.objects.filter(target_id=str(workspace.pk)).values_list("action", flat=True))
+    assert "workspace.create" in actions and "workspace.available" in actions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_shows_its_reason_and_retry_recovers(make_workspace, owner_client, settings):
+    settings.ATRIUM_PROVISIONER = FAILING
+    workspace = make_workspace("will-fail")
+    run_worker()
+
+    workspace.refresh_from_db()
+    assert workspace.status == WorkspaceStatus.FAILED
+    overview = owner_client.get(reverse("workspaces:overview", args=["will-fail"])).content.decode()
+    assert "did not answer its health check" in overview and ">Retry</button>" in overview
+
+    settings.ATRIUM_PROVISIONER = "workspaces.provisioners.embedded.EmbeddedProvisioner"
+    response = owner_client.post(reverse("workspaces:retry", args=["will-fail"]))
+    assert response.status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.status == WorkspaceStatus.PENDING
+
+    run_worker()
+    workspace.refresh_from_db()
+    assert workspace.status == WorkspaceStatus.AVAILABLE
+    assert AuditEvent.objects.filter(action="workspace.provisioning_retry", target_id=str(workspace.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_the_status_panel_polls_while_pending_and_stops_when_done(make_workspace, owner_client):
+    workspace = make_workspace("polling")
+    url = reverse("workspaces:status", args=["polling"])
+    pending = owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in pending and "<html" not in pending
+
+    Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.AVAILABLE)
+    done = owner_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "every 1s" not in done and "Available" in done
+
+
+@pytest.mark.django_db
+def test_only_lifecycle_managers_may_retry(make_workspace, client, add_member, settings):
+    workspace = make_workspace("no-retry")
+    Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.FAILED)
+    viewer = add_member("viewer")
+    WorkspaceRoleAssignment.objects.create(workspace=workspace, user=viewer, role="viewer")
+    sync_workspace_permissions(workspace)
+    client.force_login(viewer)
+    assert client.get(reverse("workspaces:overview", args=["no-retry"])).status_code == 200
+    assert client.post(reverse("workspaces:retry", args=["no-retry"])).status_code == 403
+    assert Workspace.objects.get(pk=workspace.pk).status == WorkspaceStatus.FAILED
