@@ -129,6 +129,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the login form posts the e-mail as "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 GUARDIAN_RAISE_403 = False

@@ -1,15 +1,22 @@
 """The one permission helper: every view, template and API endpoint asks `Access` what a user may do.
 
 An `Access` belongs to one user in one organization. It reads the guardian object permissions that
-the role assignments produced (see `permission_sync`), caching them for the request, and it applies the
-single organization-wide rule: holders of `organizations.administer_all_workspaces` hold every
-permission on every workspace of the organization.
+role assignments produced (see `permission_sync`), once per object and request, and applies the one
+organization-wide rule: holders of `organizations.administer_all_workspaces` hold every permission
+on every workspace of the organization. Teams are flattened into per-user rows, so group
+permissions are never consulted.
 """
 
-from guardian.core import ObjectPermissionChecker
+from django.db.models import Model
 
-from .models import Membership, Organization
+from .models import Membership, Organization, OrganizationUserObjectPermission
 from .roles import ADMINISTER_ALL_WORKSPACES, LIST_ALL_WORKSPACES
+
+
+def _permission_model_for(obj: Model):
+    from guardian.utils import get_user_obj_perms_model
+
+    return get_user_obj_perms_model(obj)
 
 
 class Access:
@@ -17,7 +24,7 @@ class Access:
         self.user = user
         self.organization = organization
         self.membership = membership
-        self._checker = ObjectPermissionChecker(user)
+        self._granted: dict[tuple[type, object], frozenset[str]] = {}
 
     @classmethod
     def for_user(cls, user, organization: Organization) -> "Access":
@@ -26,9 +33,25 @@ class Access:
             membership = Membership.objects.filter(user=user, organization=organization).first()
         return cls(user, organization, membership)
 
+    @classmethod
+    def for_organization_slug(cls, user, slug: str) -> "Access | None":
+        """The user's access to the organization at `slug`, or None when they are not a member (one query)."""
+        membership = (
+            Membership.objects.select_related("organization").filter(user=user, organization__slug=slug).first()
+        )
+        return cls(user, membership.organization, membership) if membership else None
+
     @property
     def is_member(self) -> bool:
         return self.membership is not None
+
+    def _codenames(self, obj) -> frozenset[str]:
+        key = (type(obj), obj.pk)
+        if key not in self._granted:
+            model = OrganizationUserObjectPermission if obj == self.organization else _permission_model_for(obj)
+            rows = model.objects.filter(user=self.user, content_object=obj)
+            self._granted[key] = frozenset(rows.values_list("permission__codename", flat=True))
+        return self._granted[key]
 
     def can(self, perm: str, obj=None) -> bool:
         """May the user do `perm` ("app_label.codename") on `obj` (the organization by default)?"""
@@ -36,18 +59,25 @@ class Access:
             return False
         _, codename = perm.split(".", 1)
         if obj is None or obj == self.organization:
-            return self._checker.has_perm(codename, self.organization)
+            return codename in self._codenames(self.organization)
         if getattr(obj, "organization_id", None) != self.organization.pk:
             return False
-        if self._checker.has_perm(ADMINISTER_ALL_WORKSPACES, self.organization):
+        if ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
             return True
-        return self._checker.has_perm(codename, obj)
+        return codename in self._codenames(obj)
 
     def can_list_all_workspaces(self) -> bool:
         return self.can(f"organizations.{LIST_ALL_WORKSPACES}")
 
     def prefetch(self, objects) -> None:
-        """Load the permissions of many objects in one go, so a list asks no query per row."""
-        objects = list(objects)
-        if objects and self.is_member:
-            self._checker.prefetch_perms(objects)
+        """Load the permissions of many objects of one kind in one query, so lists ask none per row."""
+        objects = [obj for obj in objects if (type(obj), obj.pk) not in self._granted]
+        if not objects or not self.is_member:
+            return
+        model = _permission_model_for(objects[0])
+        granted: dict[object, set[str]] = {obj.pk: set() for obj in objects}
+        rows = model.objects.filter(user=self.user, content_object__in=objects)
+        for pk, codename in rows.values_list("content_object_id", "permission__codename"):
+            granted[pk].add(codename)
+        for obj in objects:
+            self._granted[(type(obj), obj.pk)] = frozenset(granted[obj.pk])

@@ -9,10 +9,8 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from .access import Access
-from .models import Organization
 
 
 def organization_view(permission: str | None = None):
@@ -27,10 +25,10 @@ def organization_view(permission: str | None = None):
         def wrapper(request, org_slug, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            organization = get_object_or_404(Organization, slug=org_slug)
-            access = Access.for_user(request.user, organization)
-            if not access.is_member:
+            access = Access.for_organization_slug(request.user, org_slug)
+            if access is None:  # no such organization, or not a member: the same answer
                 raise Http404("No such organization.")
+            organization = access.organization
             if permission and not access.can(permission):
                 raise PermissionDenied
             request.organization, request.access = organization, access

@@ -42,7 +42,8 @@ def organization_create(request):
 @organization_view()
 def organization_home(request):
     organization, access = request.organization, request.access
-    request.session["last_organization"] = organization.slug
+    if request.session.get("last_organization") != organization.slug:
+        request.session["last_organization"] = organization.slug
     search = request.GET.get("q", "").strip()[:100]
     workspaces = workspace_list_for_user(organization=organization, access=access, search=search)
     page = Paginator(workspaces, WORKSPACES_PER_PAGE).get_page(request.GET.get("page"))

@@ -1,3 +1,37 @@
 from django.contrib import admin
 
-# Register your models here.
+from .models import RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceRoleAssignment
+
+
+class WorkspaceLabelInline(admin.TabularInline):
+    model = WorkspaceLabel
+    extra = 0
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["slug", "display_name", "organization", "status", "created_at"]
+    list_filter = ["status", "organization"]
+    search_fields = ["slug", "display_name"]
+    readonly_fields = ["id", "created_at", "updated_at", "status_changed_at"]
+    inlines = [WorkspaceLabelInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The workspace ID is chosen once: shown, never editable, on an existing workspace.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "slug"] if obj is not None else fields
+
+
+@admin.register(WorkspaceRoleAssignment)
+class WorkspaceRoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["workspace", "user", "team", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["workspace__slug", "user__email", "team__name"]
+
+
+@admin.register(RetiredWorkspaceId)
+class RetiredWorkspaceIdAdmin(admin.ModelAdmin):
+    list_display = ["slug", "retired_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

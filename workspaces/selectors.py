@@ -27,12 +27,13 @@ def workspace_list_for_user(*, organization: Organization, access: Access, searc
             klass=workspaces,
             accept_global_perms=False,
             with_superuser=False,
+            use_groups=False,
         )
     if search:
         workspaces = workspaces.filter(
             Q(display_name__icontains=search) | Q(slug__icontains=search.lower()) | Q(description__icontains=search)
         )
-    return workspaces.select_related("organization").prefetch_related(
+    return workspaces.prefetch_related(
         Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))
     ).order_by("-created_at", "slug")
 
