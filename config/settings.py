@@ -29,7 +29,9 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # Without DJANGO_SECRET_KEY a development key is used; `manage.py check --deploy` flags it (security.W009).
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-atrium-local-development-key-do-not-deploy"
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-atrium-local-development-key-do-not-deploy"
+)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

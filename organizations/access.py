@@ -37,7 +37,9 @@ class Access:
     def for_organization_slug(cls, user, slug: str) -> "Access | None":
         """The user's access to the organization at `slug`, or None when they are not a member (one query)."""
         membership = (
-            Membership.objects.select_related("organization").filter(user=user, organization__slug=slug).first()
+            Membership.objects.select_related("organization")
+            .filter(user=user, organization__slug=slug)
+            .first()
         )
         return cls(user, membership.organization, membership) if membership else None
 
@@ -48,7 +50,9 @@ class Access:
     def _codenames(self, obj) -> frozenset[str]:
         key = (type(obj), obj.pk)
         if key not in self._granted:
-            model = OrganizationUserObjectPermission if obj == self.organization else _permission_model_for(obj)
+            model = (
+                OrganizationUserObjectPermission if obj == self.organization else _permission_model_for(obj)
+            )
             rows = model.objects.filter(user=self.user, content_object=obj)
             self._granted[key] = frozenset(rows.values_list("permission__codename", flat=True))
         return self._granted[key]

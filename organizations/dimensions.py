@@ -4,7 +4,11 @@ DEFAULT_DIMENSIONS = [
     (
         "environment",
         "Environment",
-        [("development", "Development", "blue"), ("staging", "Staging", "amber"), ("production", "Production", "red")],
+        [
+            ("development", "Development", "blue"),
+            ("staging", "Staging", "amber"),
+            ("production", "Production", "red"),
+        ],
     ),
     ("project", "Project", [("default", "Default", "violet")]),
     ("team", "Team", [("platform", "Platform", "teal")]),

@@ -20,4 +20,6 @@ class OrganizationSettingsForm(forms.Form):
     # A plain form (not a ModelForm) so validation never mutates the organization before the
     # service records what it was.
     name = forms.CharField(label="Organization name", max_length=100)
-    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

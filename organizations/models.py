@@ -53,7 +53,9 @@ class Membership(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=OrganizationRoleKey.choices, default=OrganizationRoleKey.MEMBER)
+    role = models.CharField(
+        max_length=20, choices=OrganizationRoleKey.choices, default=OrganizationRoleKey.MEMBER
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

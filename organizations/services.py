@@ -77,7 +77,9 @@ def membership_add(*, organization: Organization, user, role: str, acting_user) 
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, name: str, description: str, acting_user) -> Organization:
+def organization_update(
+    *, organization: Organization, name: str, description: str, acting_user
+) -> Organization:
     before = {"name": organization.name, "description": organization.description}
     organization.name, organization.description = name.strip(), description.strip()
     organization.save(update_fields=["name", "description"])

@@ -68,4 +68,8 @@ def organization_settings(request):
         )
         messages.success(request, "Organization settings saved.")
         return redirect("organizations:settings", org_slug=organization.slug)
-    return render(request, "organizations/settings_general.html", {"form": form, "organization": organization, "nav": "settings"})
+    return render(
+        request,
+        "organizations/settings_general.html",
+        {"form": form, "organization": organization, "nav": "settings"},
+    )

@@ -2,4 +2,4 @@ from django.apps import AppConfig
 
 
 class WorkspacesConfig(AppConfig):
-    name = 'workspaces'
+    name = "workspaces"

@@ -17,11 +17,18 @@ class WorkspaceDetailsForm(forms.Form):
         label="Workspace ID",
         max_length=MAX_LENGTH + 10,  # longer input reaches the check and gets its clear message
         widget=forms.TextInput(
-            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none", "data-workspace-id": ""}
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+                "data-workspace-id": "",
+            }
         ),
         help_text="Lowercase letters, digits and single hyphens; 3–50 characters; starts with a letter.",
     )
-    slug_edited = forms.BooleanField(required=False, widget=forms.HiddenInput(attrs={"data-workspace-id-edited": ""}))
+    slug_edited = forms.BooleanField(
+        required=False, widget=forms.HiddenInput(attrs={"data-workspace-id-edited": ""})
+    )
     description = forms.CharField(
         label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

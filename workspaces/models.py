@@ -57,8 +57,12 @@ class Workspace(models.Model):
     display_name = models.CharField("name", max_length=100)
     description = models.TextField(blank=True)
     readme = models.TextField("README", blank=True, help_text="Markdown.")
-    status = models.CharField(max_length=20, choices=WorkspaceStatus.choices, default=WorkspaceStatus.NOT_INITIALIZED)
-    desired_state = models.CharField(max_length=20, choices=DesiredState.choices, default=DesiredState.AVAILABLE)
+    status = models.CharField(
+        max_length=20, choices=WorkspaceStatus.choices, default=WorkspaceStatus.NOT_INITIALIZED
+    )
+    desired_state = models.CharField(
+        max_length=20, choices=DesiredState.choices, default=DesiredState.AVAILABLE
+    )
     status_reason = models.CharField(max_length=300, blank=True)
     server_url = models.URLField(blank=True)
     server_version = models.CharField("ZenML version", max_length=40, blank=True)
@@ -76,18 +80,14 @@ class Workspace(models.Model):
         permissions = WORKSPACE_PERMISSIONS
         constraints = [
             models.UniqueConstraint(Lower("slug"), name="workspace_id_unique_ci"),
-            models.CheckConstraint(condition=models.Q(slug__regex=WORKSPACE_ID_PATTERN), name="workspace_id_format"),
+            models.CheckConstraint(
+                condition=models.Q(slug__regex=WORKSPACE_ID_PATTERN), name="workspace_id_format"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "-created_at"], name="workspace_org_created")]
 
     def __str__(self):
         return self.display_name
-
-    @classmethod
-    def from_db(cls, db, field_names, values, *args, **kwargs):
-        instance = super().from_db(db, field_names, values, *args, **kwargs)
-        instance._stored_slug = instance.__dict__.get("slug")
-        return instance
 
     def save(self, *args, **kwargs):
         stored = getattr(self, "_stored_slug", None)
@@ -95,6 +95,12 @@ class Workspace(models.Model):
             raise WorkspaceIdChangeError("A workspace ID can never change.")
         super().save(*args, **kwargs)
         self._stored_slug = self.slug
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        instance._stored_slug = instance.__dict__.get("slug")
+        return instance
 
     @property
     def is_provisioning(self) -> bool:
@@ -137,7 +143,9 @@ class WorkspaceLabel(models.Model):
     class Meta:
         ordering = ["dimension__position"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "dimension"], name="workspace_label_one_per_dimension")
+            models.UniqueConstraint(
+                fields=["workspace", "dimension"], name="workspace_label_one_per_dimension"
+            )
         ]
 
     def __str__(self):
@@ -153,9 +161,15 @@ class WorkspaceRoleAssignment(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="role_assignments")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="workspace_roles"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="workspace_roles",
     )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="workspace_roles")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="workspace_roles"
+    )
     role = models.CharField(max_length=20, choices=WorkspaceRoleKey.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -163,14 +177,21 @@ class WorkspaceRoleAssignment(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(user__isnull=False, team__isnull=True) | models.Q(user__isnull=True, team__isnull=False)),
+                condition=(
+                    models.Q(user__isnull=False, team__isnull=True)
+                    | models.Q(user__isnull=True, team__isnull=False)
+                ),
                 name="workspace_role_assignment_one_principal",
             ),
             models.UniqueConstraint(
-                fields=["workspace", "user"], condition=models.Q(user__isnull=False), name="workspace_role_unique_user"
+                fields=["workspace", "user"],
+                condition=models.Q(user__isnull=False),
+                name="workspace_role_unique_user",
             ),
             models.UniqueConstraint(
-                fields=["workspace", "team"], condition=models.Q(team__isnull=False), name="workspace_role_unique_team"
+                fields=["workspace", "team"],
+                condition=models.Q(team__isnull=False),
+                name="workspace_role_unique_team",
             ),
         ]
 

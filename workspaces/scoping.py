@@ -34,7 +34,11 @@ def workspace_view(permission: str = f"workspaces.{VIEW_WORKSPACE}"):
                 if access.can(f"workspaces.{VIEW_WORKSPACE}", workspace) or access.can_list_all_workspaces():
                     raise PermissionDenied
                 raise Http404("No such workspace.")
-            request.workspace, request.organization, request.access = workspace, workspace.organization, access
+            request.workspace, request.organization, request.access = (
+                workspace,
+                workspace.organization,
+                access,
+            )
             return view(request, *args, **kwargs)
 
         wrapper.access_scope = "workspace"

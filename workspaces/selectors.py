@@ -13,7 +13,9 @@ from .models import OnboardingStep, RetiredWorkspaceId, Workspace, WorkspaceLabe
 from .onboarding import Checklist, checklist_for
 
 
-def workspace_list_for_user(*, organization: Organization, access: Access, search: str = "") -> QuerySet[Workspace]:
+def workspace_list_for_user(
+    *, organization: Organization, access: Access, search: str = ""
+) -> QuerySet[Workspace]:
     """The workspaces of `organization` that the user may see in its list, newest first.
 
     Filters by organization first, then by object permission (never a global one), so nothing of
@@ -31,7 +33,9 @@ def workspace_list_for_user(*, organization: Organization, access: Access, searc
         )
     if search:
         workspaces = workspaces.filter(
-            Q(display_name__icontains=search) | Q(slug__icontains=search.lower()) | Q(description__icontains=search)
+            Q(display_name__icontains=search)
+            | Q(slug__icontains=search.lower())
+            | Q(description__icontains=search)
         )
     return workspaces.prefetch_related(
         Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))

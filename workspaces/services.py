@@ -82,12 +82,14 @@ def workspace_create(
         if value.dimension.organization_id != organization.pk:
             raise ValidationError("A label belongs to another organization.")
     WorkspaceLabel.objects.bulk_create(
-        WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value) for value in label_values
+        WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value)
+        for value in label_values
     )
     principals = [RoleGrant(role=WorkspaceRoleKey.ADMIN, user=acting_user)]
     principals += [g for g in grants if g.user != acting_user]
     WorkspaceRoleAssignment.objects.bulk_create(
-        WorkspaceRoleAssignment(workspace=workspace, user=g.user, team=g.team, role=g.role) for g in principals
+        WorkspaceRoleAssignment(workspace=workspace, user=g.user, team=g.team, role=g.role)
+        for g in principals
     )
     sync_workspace_permissions(workspace)
     if len(principals) > 1:
@@ -187,9 +189,15 @@ def workspace_retry_provisioning(*, workspace: Workspace, acting_user) -> Worksp
 
 
 @transaction.atomic
-def workspace_update(*, workspace: Workspace, display_name: str, description: str, readme: str, acting_user) -> Workspace:
+def workspace_update(
+    *, workspace: Workspace, display_name: str, description: str, readme: str, acting_user
+) -> Workspace:
     """Edit what a workspace says about itself. The ID is not among the editable fields, ever."""
-    before = {"name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
+    before = {
+        "name": workspace.display_name,
+        "description": workspace.description,
+        "readme": workspace.readme,
+    }
     workspace.display_name = display_name.strip()
     workspace.description = description.strip()
     workspace.readme = readme.strip()

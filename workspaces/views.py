@@ -1,6 +1,7 @@
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +30,9 @@ class Stepper:
         self.organization = request.organization
         self.draft = WorkspaceDraft.load(request.session, self.organization)
         self.dimensions = list(self.organization.dimensions.prefetch_related("values"))
-        self.members = list(organization_members_for_grants(organization=self.organization, exclude_user=request.user))
+        self.members = list(
+            organization_members_for_grants(organization=self.organization, exclude_user=request.user)
+        )
 
     def url(self, step: str) -> str:
         return reverse("workspaces:new", args=[self.organization.slug]) + f"?step={step}"
@@ -38,7 +41,9 @@ class Stepper:
         self.draft.save(self.request.session, self.organization)
 
     def details_form(self, bound=True) -> WorkspaceDetailsForm:
-        return WorkspaceDetailsForm(self.draft.details_data() if bound else None, initial=self.draft.details_data())
+        return WorkspaceDetailsForm(
+            self.draft.details_data() if bound else None, initial=self.draft.details_data()
+        )
 
     def organize_form(self) -> WorkspaceOrganizeForm:
         return WorkspaceOrganizeForm(self.draft.organize_data(), dimensions=self.dimensions)
@@ -139,10 +144,8 @@ def workspace_new(request):
         stepper.save()
         return stepper.go("access")
     if step == "access" and action.startswith("remove:"):
-        try:
+        with contextlib.suppress(ValueError):
             stepper.draft.grant_remove(int(action.split(":", 1)[1]))
-        except ValueError:
-            pass
         stepper.save()
         return stepper.go("access")
     if step == "details":
@@ -238,7 +241,11 @@ def workspace_retry(request):
 @workspace_view(permission=f"workspaces.{CHANGE_WORKSPACE}")
 def workspace_settings(request):
     workspace = request.workspace
-    initial = {"display_name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
+    initial = {
+        "display_name": workspace.display_name,
+        "description": workspace.description,
+        "readme": workspace.readme,
+    }
     form = WorkspaceSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.workspace_update(workspace=workspace, acting_user=request.user, **form.cleaned_data)

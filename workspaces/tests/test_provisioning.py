@@ -49,7 +49,9 @@ def test_a_failure_shows_its_reason_and_retry_recovers(make_workspace, owner_cli
     run_worker()
     workspace.refresh_from_db()
     assert workspace.status == WorkspaceStatus.AVAILABLE
-    assert AuditEvent.objects.filter(action="workspace.provisioning_retry", target_id=str(workspace.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="workspace.provisioning_retry", target_id=str(workspace.pk)
+    ).exists()
 
 
 @pytest.mark.django_db

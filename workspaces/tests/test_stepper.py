@@ -48,13 +48,27 @@ def test_walk_through_the_stepper_creates_the_workspace(owner_client, organizati
 def test_back_and_validation_errors_keep_every_entry(owner_client, organization, make_workspace):
     make_workspace("taken-id")
     response = post_step(
-        owner_client, organization, "details", name="My WS", slug="taken-id", description="Keep me", action="next"
+        owner_client,
+        organization,
+        "details",
+        name="My WS",
+        slug="taken-id",
+        description="Keep me",
+        action="next",
     )
     text = response.content.decode()
     assert response.status_code == 200
     assert "already taken" in text and "Keep me" in text and 'value="My WS"' in text
 
-    post_step(owner_client, organization, "details", name="My WS", slug="my-ws", description="Keep me", action="next")
+    post_step(
+        owner_client,
+        organization,
+        "details",
+        name="My WS",
+        slug="my-ws",
+        description="Keep me",
+        action="next",
+    )
     post_step(owner_client, organization, "organize", label_environment="staging", action="back")
     details = owner_client.get(stepper_url(organization, "details")).content.decode()
     assert 'value="my-ws"' in details and "Keep me" in details
@@ -97,7 +111,9 @@ def test_htmx_step_swaps_only_the_stepper_and_pushes_the_url(owner_client, organ
         ("taken-one", "taken", "already taken"),
     ],
 )
-def test_live_id_check_answers_with_a_fragment(owner_client, organization, make_workspace, slug, state, words):
+def test_live_id_check_answers_with_a_fragment(
+    owner_client, organization, make_workspace, slug, state, words
+):
     make_workspace("taken-one")
     response = owner_client.get(reverse("workspaces:check_id", args=[organization.slug]), {"slug": slug})
     text = response.content.decode()

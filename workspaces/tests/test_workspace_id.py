@@ -45,7 +45,9 @@ def test_a_deleted_workspace_keeps_its_id_reserved(make_workspace):
         make_workspace("gone-soon")
 
 
-@pytest.mark.parametrize("word", ["new", "settings", "api", "admin", "static", "docs", "login", "logout", "www"])
+@pytest.mark.parametrize(
+    "word", ["new", "settings", "api", "admin", "static", "docs", "login", "logout", "www"]
+)
 def test_reserved_words_are_refused(make_workspace, word):
     assert workspace_id_check(word).state == "reserved"
     with pytest.raises(ValidationError):
@@ -100,10 +102,14 @@ def test_the_stepper_shows_a_taken_id_from_a_late_race_as_a_message(owner_client
     from django.urls import reverse
 
     url = reverse("workspaces:new", args=[organization.slug])
-    owner_client.post(url + "?step=details", {"step": "details", "name": "Race", "slug": "late-race", "action": "next"})
+    owner_client.post(
+        url + "?step=details", {"step": "details", "name": "Race", "slug": "late-race", "action": "next"}
+    )
 
     def lose_the_race(**kwargs):
-        raise ValidationError({"slug": "“late-race” is already taken. IDs are unique across Atrium and never reused."})
+        raise ValidationError(
+            {"slug": "“late-race” is already taken. IDs are unique across Atrium and never reused."}
+        )
 
     monkeypatch.setattr(services, "workspace_create", lose_the_race)
     response = owner_client.post(url + "?step=review", {"step": "review", "action": "create"})
