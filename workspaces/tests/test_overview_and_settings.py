@@ -1,0 +1,110 @@
+import pytest
+from django.urls import reverse
+
+from organizations.models import AuditEvent
+from workspaces.models import Workspace, WorkspaceRoleAssignment
+from workspaces.onboarding import CHECKLIST, checklist_for
+from workspaces.permission_sync import sync_workspace_permissions
+
+pytestmark = pytest.mark.django_db
+
+
+def overview(client, slug):
+    return client.get(reverse("workspaces:overview", args=[slug])).content.decode()
+
+
+def test_overview_shows_identity_connection_and_a_fresh_checklist(owner_client, make_workspace):
+    make_workspace("fraud-detection", display_name="Fraud detection", description="Catches fraud.")
+    page = overview(owner_client, "fraud-detection")
+    assert "Fraud detection" in page and "Catches fraud." in page
+    assert "http://127.0.0.1:8000/w/fraud-detection/" in page
+    assert "zenml login fraud-detection" in page
+    assert "0 of 5" in page
+    for item in CHECKLIST:
+        assert item.title in page
+
+
+def test_saving_a_readme_documents_the_workspace(owner_client, make_workspace):
+    workspace = make_workspace("docs-ws")
+    url = reverse("workspaces:settings", args=["docs-ws"])
+    form = owner_client.get(url).content.decode()
+    assert 'value="docs-ws" readonly' in form and "permanent" in form
+
+    response = owner_client.post(
+        url,
+        {
+            "display_name": "Documented",
+            "description": "New words",
+            "readme": "# Hello\n\n<script>alert(1)</script>\n\n* one",
+            "slug": "hijacked",
+        },
+    )
+    assert response.status_code == 302
+    workspace = Workspace.objects.get(pk=workspace.pk)
+    assert workspace.slug == "docs-ws" and workspace.display_name == "Documented"
+    page = overview(owner_client, "docs-ws")
+    assert "<h1>Hello</h1>" in page and "<li>one</li>" in page and "<script>alert" not in page
+    assert "1 of 5" in page
+    event = AuditEvent.objects.get(action="workspace.update")
+    assert event.before["name"] == "Docs Ws" and event.after["name"] == "Documented"
+
+
+def test_settings_validation_keeps_the_entries(owner_client, make_workspace):
+    make_workspace("keep-ws")
+    response = owner_client.post(
+        reverse("workspaces:settings", args=["keep-ws"]), {"display_name": "", "readme": "draft text"}
+    )
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode() and "draft text" in response.content.decode()
+
+
+def test_a_second_member_with_a_role_ticks_invite_a_teammate(owner_client, make_workspace, add_member):
+    from workspaces.services import RoleGrant
+
+    teammate = add_member("member")
+    make_workspace("team-ws", grants=[RoleGrant(role="developer", user=teammate)])
+    page = overview(owner_client, "team-ws")
+    assert "1 of 5" in page and "checklist__item is-done" in page
+
+
+def test_pending_items_before_a_done_one_show_as_skipped(make_workspace):
+    workspace = make_workspace("skip-ws")
+    checklist = checklist_for(workspace, {"invite_teammate"})
+    assert [entry.state for entry in checklist.entries] == [
+        "skipped",
+        "skipped",
+        "skipped",
+        "done",
+        "pending",
+    ]
+    done = checklist_for(workspace, {item.key for item in CHECKLIST})
+    assert done.complete and done.done_count == 5
+
+
+def test_a_fully_onboarded_workspace_says_so_and_folds_the_checklist(owner_client, make_workspace):
+    from workspaces.models import OnboardingStep
+
+    workspace = make_workspace("done-ws")
+    OnboardingStep.objects.bulk_create(
+        OnboardingStep(workspace=workspace, key=item.key) for item in CHECKLIST
+    )
+    page = overview(owner_client, "done-ws")
+    assert "fully onboarded" in page and 'class="checklist"' not in page
+
+
+def test_workspace_viewers_see_the_overview_but_not_settings(client, make_workspace, add_member):
+    workspace = make_workspace("viewer-ws")
+    viewer = add_member("member")
+    WorkspaceRoleAssignment.objects.create(workspace=workspace, user=viewer, role="viewer")
+    sync_workspace_permissions(workspace)
+    client.force_login(viewer)
+    page = overview(client, "viewer-ws")
+    assert "Viewer Ws" in page and reverse("workspaces:settings", args=["viewer-ws"]) not in page
+    assert client.get(reverse("workspaces:settings", args=["viewer-ws"])).status_code == 403
+
+
+def test_members_without_a_role_and_outsiders_get_404(client, make_workspace, add_member, outsider):
+    make_workspace("hidden-ws")
+    for user in (add_member("member"), outsider):
+        client.force_login(user)
+        assert client.get(reverse("workspaces:overview", args=["hidden-ws"])).status_code == 404
