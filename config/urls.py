@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from organizations import views as organization_views
+from organizations.views import core as organization_views
+from organizations.views import invitations as invitation_views
 
 from . import views
 
@@ -11,6 +12,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("accounts/", include("accounts.urls")),
     path("orgs/", include("organizations.urls")),
+    path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("", include("workspaces.urls")),
     path("admin/", admin.site.urls),
 ]

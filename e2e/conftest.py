@@ -71,7 +71,9 @@ class BrowserWatch:
     def _on_console(self, message):
         if message.type == "error":
             location = message.location or {}
-            self.console_errors.append(f"{message.text} ({location.get('url', '')}:{location.get('lineNumber', '')})")
+            self.console_errors.append(
+                f"{message.text} ({location.get('url', '')}:{location.get('lineNumber', '')})"
+            )
 
     def _on_response(self, response):
         if response.url.startswith(self.origin) and response.status >= 400:
@@ -108,15 +110,23 @@ def check_a11y(page):
         for violation in violations:  # minor/moderate ones are reported, not failed (see with -rP)
             if violation.get("impact") not in AXE_BLOCKING_IMPACTS:
                 targets = [node["target"] for node in violation["nodes"][:5]]
-                print(f"axe on {where}: {violation['id']} ({violation['impact']}) {violation['help']} {targets}")
+                print(
+                    f"axe on {where}: {violation['id']} ({violation['impact']}) {violation['help']} {targets}"
+                )
         blocking = [v for v in violations if v.get("impact") in AXE_BLOCKING_IMPACTS]
         if blocking:
             lines = []
             for violation in blocking:
-                lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} {violation['helpUrl']}")
+                lines.append(
+                    f"- {violation['id']} ({violation['impact']}): {violation['help']} {violation['helpUrl']}"
+                )
                 for node in violation["nodes"][:8]:
-                    lines.append(f"    target {node['target']}: {node.get('failureSummary', '').replace(chr(10), ' ')}")
-            pytest.fail(f"axe found {len(blocking)} serious/critical violation(s) on {where}:\n" + "\n".join(lines))
+                    lines.append(
+                        f"    target {node['target']}: {node.get('failureSummary', '').replace(chr(10), ' ')}"
+                    )
+            pytest.fail(
+                f"axe found {len(blocking)} serious/critical violation(s) on {where}:\n" + "\n".join(lines)
+            )
 
     return check
 

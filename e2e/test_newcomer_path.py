@@ -17,6 +17,35 @@ NEW_ID = "mlp-newcomer"
 STEPS = ["Details", "Organize", "Access", "Review"]
 
 
+def assert_no_horizontal_overflow(page: Page, where: str) -> None:
+    """Nothing sticks out to the right of the viewport (a horizontal scrollbar on a phone)."""
+    overflow = page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          // Content inside a scrolling or clipping box that itself fits is fine (e.g. a code block).
+          const insideFittingClip = (el) => {
+            for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+              if (getComputedStyle(box).overflowX !== "visible") {
+                return box.getBoundingClientRect().right <= width + 1;
+              }
+            }
+            return false;
+          };
+          const wide = [...document.querySelectorAll("body *")]
+            .filter((el) => el.getClientRects().length && el.getBoundingClientRect().right > width + 1)
+            .filter((el) => !insideFittingClip(el))
+            .filter((el) => !el.closest(".toasts"))
+            .slice(0, 8)
+            .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")}`
+                         + ` right=${Math.round(el.getBoundingClientRect().right)}`);
+          return {width, scrollWidth: document.documentElement.scrollWidth, wide};
+        }"""
+    )
+    assert overflow["scrollWidth"] <= overflow["width"] and not overflow["wide"], (
+        f"horizontal overflow on {where}: {overflow}"
+    )
+
+
 def expect_step(page: Page, label: str) -> None:
     """The stepper shows `label` as the current step, with its heading, and the others not."""
     steps = page.get_by_role("list", name="Steps").get_by_role("listitem")
@@ -155,7 +184,13 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     # --- Step 4: Review ------------------------------------------------------------------------
     expect_step(page, "Review")
     review = page.locator("#stepper form")
-    for text in ["ML Platform Lab", NEW_ID, "Training pipelines of the newcomer team.", "Development", "Internal"]:
+    for text in [
+        "ML Platform Lab",
+        NEW_ID,
+        "Training pipelines of the newcomer team.",
+        "Development",
+        "Internal",
+    ]:
         expect(review).to_contain_text(text)
     check_a11y("stepper: Review")
     screenshot("08-review")
@@ -171,7 +206,7 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     expect(badge).to_have_text("Pending")
     expect(status_panel).to_contain_text("Waiting for a worker")
     expect(status_panel).to_have_attribute("hx-trigger", "every 1s")
-    expect(page.locator("#onboarding-progress-text")).to_have_text("0 of 5")
+    expect(page.locator("#onboarding-progress-text")).to_have_text(re.compile(r"^\s*0 of 5\b"))
     expect(page.get_by_role("list", name="Labels")).to_contain_text("Development")
     expect(page.get_by_role("status").filter(has_text="It is being provisioned")).to_be_visible()
     screenshot("09-overview-pending")
@@ -183,11 +218,15 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     expect(badge).to_have_text("Available", timeout=5_000)
     expect(status_panel).to_contain_text("The workspace is ready")
     expect(status_panel).not_to_have_attribute("hx-get", re.compile(".*"))
-    assert page.evaluate("window.__notReloaded === true"), "the overview reloaded instead of updating in place"
+    assert page.evaluate("window.__notReloaded === true"), (
+        "the overview reloaded instead of updating in place"
+    )
 
     # Polling has stopped: no status request for a little more than one interval.
     status_requests = []
-    page.on("request", lambda request: status_requests.append(request.url) if "/status/" in request.url else None)
+    page.on(
+        "request", lambda request: status_requests.append(request.url) if "/status/" in request.url else None
+    )
     page.wait_for_timeout(1_300)
     assert status_requests == [], f"the overview still polls after Available: {status_requests}"
 
@@ -198,7 +237,9 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     # --- Narrow screens -----------------------------------------------------------------------
     page.set_viewport_size({"width": 375, "height": 800})
     screenshot("11-overview-375")
+    assert_no_horizontal_overflow(page, "overview at 375px")
     page.goto(f"{org_url}workspaces/new/")
     expect_step(page, "Details")
     screenshot("12-stepper-375")
+    assert_no_horizontal_overflow(page, "stepper at 375px")
     watch.assert_clean("stepper at 375px")

@@ -70,6 +70,14 @@ class Access:
             return True
         return codename in self._codenames(obj)
 
+    def can_on_resource(self, action: str, resource_type: str, resource) -> bool:
+        """May the user `action` ("update") this workspace resource? Creators keep full rights on theirs."""
+        if not self.is_member:
+            return False
+        if getattr(resource, "created_by_id", None) == self.user.pk:
+            return True
+        return self.can(f"workspaces.{action}_{resource_type}", resource.workspace)
+
     def can_list_all_workspaces(self) -> bool:
         return self.can(f"organizations.{LIST_ALL_WORKSPACES}")
 

@@ -82,6 +82,13 @@ class Team(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    role = models.CharField(
+        "organization role",
+        max_length=20,
+        choices=[c for c in OrganizationRoleKey.choices if c[0] != OrganizationRoleKey.OWNER],
+        blank=True,
+        help_text="An organization role every member of the team receives (on top of their own).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -92,6 +99,68 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class Invitation(models.Model):
+    """An e-mailed, single-use invitation to join an organization with a role.
+
+    Only a hash of the token is stored; the link in the e-mail carries the token itself. Expired is
+    derived from `expires_at`, so an invitation needs no job to expire.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=OrganizationRoleKey.choices)
+    workspace_roles = models.JSONField(
+        default=list, blank=True, help_text='[{"workspace": uuid, "role": key}]'
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    send_count = models.PositiveIntegerField(default=0)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.organization}"
+
+    @property
+    def effective_status(self) -> str:
+        from django.utils import timezone
+
+        if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return self.status
+
+    def get_effective_status_display(self) -> str:
+        return InvitationStatus(self.effective_status).label
 
 
 class Dimension(models.Model):

@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 
-from .models import Membership, Organization, OrganizationUserObjectPermission
+from .models import Membership, Organization, OrganizationUserObjectPermission, Team
 from .roles import ORGANIZATION_ROLES
 
 
@@ -51,12 +51,19 @@ def apply_object_permissions(
 
 
 def organization_permissions_by_user(organization: Organization, user_ids=None) -> dict[int, set[str]]:
+    """Each member's organization permissions: their own role's, plus the roles of their teams."""
     memberships = Membership.objects.filter(organization=organization)
     if user_ids is not None:
         memberships = memberships.filter(user_id__in=user_ids)
     desired: dict[int, set[str]] = defaultdict(set)
     for user_id, role in memberships.values_list("user_id", "role"):
         desired[user_id] |= ORGANIZATION_ROLES[role].permissions
+    team_roles = Team.members.through.objects.filter(team__organization=organization).exclude(team__role="")
+    if user_ids is not None:
+        team_roles = team_roles.filter(user_id__in=user_ids)
+    for user_id, role in team_roles.values_list("user_id", "team__role"):
+        if user_id in desired:  # a team grants nothing to someone who has left the organization
+            desired[user_id] |= ORGANIZATION_ROLES[role].permissions
     return desired
 
 

@@ -3,14 +3,23 @@
 Each function is atomic and writes its audit event in the same transaction.
 """
 
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .audit import audit_record
 from .dimensions import DEFAULT_DIMENSIONS
-from .models import Dimension, DimensionValue, Membership, Organization
+from .models import Dimension, DimensionValue, Invitation, InvitationStatus, Membership, Organization, Team
 from .permission_sync import sync_organization_permissions
-from .roles import OrganizationRoleKey
+from .roles import ORGANIZATION_ROLES, OrganizationRoleKey
 
 RESERVED_ORGANIZATION_SLUGS = frozenset({"new", "settings", "api", "admin"})
 
@@ -95,3 +104,367 @@ def organization_update(
             after={k: after[k] for k in changed},
         )
     return organization
+
+
+# --- Members and organization roles -------------------------------------------------------------
+
+
+def _membership_of(organization: Organization, user) -> Membership | None:
+    return Membership.objects.filter(organization=organization, user=user).first()
+
+
+def _owner_count(organization: Organization) -> int:
+    return Membership.objects.filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+
+
+def _check_may_grant(*, organization: Organization, acting_user, role: str, target_user=None) -> None:
+    """The one rule of role changes: nobody changes their own role, grants above their own, or makes an
+    Owner unless they are one."""
+    acting = _membership_of(organization, acting_user)
+    if acting is None:
+        raise PermissionDenied("You are not a member of this organization.")
+    if target_user is not None and target_user.pk == acting_user.pk:
+        raise ValidationError("You cannot change your own role. Ask another Owner or Admin.")
+    if role == OrganizationRoleKey.OWNER and acting.role != OrganizationRoleKey.OWNER:
+        raise ValidationError("Only Owners can make someone an Owner.")
+    if ORGANIZATION_ROLES[role].rank > acting.organization_role.rank:
+        raise ValidationError(f"You cannot grant a role above your own ({acting.organization_role.label}).")
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, acting_user) -> Membership:
+    if role not in ORGANIZATION_ROLES:
+        raise ValidationError("Choose one of the organization roles.")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    organization = membership.organization
+    _check_may_grant(
+        organization=organization, acting_user=acting_user, role=role, target_user=membership.user
+    )
+    acting = _membership_of(organization, acting_user)
+    if ORGANIZATION_ROLES[membership.role].rank > acting.organization_role.rank:
+        raise ValidationError("You cannot change the role of someone above you.")
+    if membership.role == OrganizationRoleKey.OWNER and _owner_count(organization) <= 1:
+        raise ValidationError("An organization needs at least one Owner: make someone else Owner first.")
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    sync_organization_permissions(organization, user_ids=[membership.user_id])
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action="membership.role_change",
+        target=membership,
+        before={"role": before},
+        after={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, acting_user) -> None:
+    """Remove someone from the organization, with every role and team place they held in it."""
+    from workspaces.models import WorkspaceRoleAssignment
+    from workspaces.permission_sync import sync_workspaces_of_user
+
+    membership = (
+        Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+    )
+    organization, user = membership.organization, membership.user
+    if membership.role == OrganizationRoleKey.OWNER and _owner_count(organization) <= 1:
+        raise ValidationError("The last Owner cannot leave or be removed: make someone else Owner first.")
+    if user.pk != acting_user.pk:
+        acting = _membership_of(organization, acting_user)
+        if acting is None or membership.organization_role.rank > acting.organization_role.rank:
+            raise ValidationError("You cannot remove someone above you.")
+    WorkspaceRoleAssignment.objects.filter(workspace__organization=organization, user=user).delete()
+    for team in Team.objects.filter(organization=organization, members=user):
+        team.members.remove(user)
+    membership.delete()
+    sync_organization_permissions(organization, user_ids=[user.pk])
+    sync_workspaces_of_user(user, organization)
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action="membership.leave" if user.pk == acting_user.pk else "membership.remove",
+        target=user,
+        target_type="membership",
+        before={"user": user.email, "role": membership.role},
+    )
+
+
+@transaction.atomic
+def ownership_transfer(*, organization: Organization, to_membership: Membership, acting_user) -> None:
+    """Make another member Owner and step down to Admin."""
+    acting = Membership.objects.select_for_update().get(organization=organization, user=acting_user)
+    if acting.role != OrganizationRoleKey.OWNER:
+        raise PermissionDenied("Only an Owner can transfer ownership.")
+    target = Membership.objects.select_for_update().get(pk=to_membership.pk, organization=organization)
+    if target.pk == acting.pk:
+        raise ValidationError("You are already an Owner.")
+    before = {"owner": acting_user.email, "new_owner_role": target.role}
+    target.role = OrganizationRoleKey.OWNER
+    target.save(update_fields=["role"])
+    acting.role = OrganizationRoleKey.ADMIN
+    acting.save(update_fields=["role"])
+    sync_organization_permissions(organization, user_ids=[acting.user_id, target.user_id])
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action="organization.transfer_ownership",
+        target=organization,
+        before=before,
+        after={"owner": target.user.email, "previous_owner_role": OrganizationRoleKey.ADMIN},
+    )
+
+
+# --- Teams -----------------------------------------------------------------------------------------
+
+
+def _team_snapshot(team: Team) -> dict:
+    return {"name": team.name, "description": team.description, "role": team.role}
+
+
+@transaction.atomic
+def team_create(
+    *, organization: Organization, name: str, description: str = "", role: str = "", acting_user
+) -> Team:
+    if role:
+        _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+    if Team.objects.filter(organization=organization, name__iexact=name.strip()).exists():
+        raise ValidationError({"name": "A team with this name already exists."})
+    team = Team.objects.create(
+        organization=organization, name=name.strip(), description=description.strip(), role=role
+    )
+    audit_record(organization=organization, acting_user=acting_user, action="team.create", target=team,
+                 after=_team_snapshot(team))  # fmt: skip
+    return team
+
+
+@transaction.atomic
+def team_update(*, team: Team, name: str, description: str, role: str, acting_user) -> Team:
+    organization = team.organization
+    if role and role != team.role:
+        _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+    if Team.objects.filter(organization=organization, name__iexact=name.strip()).exclude(pk=team.pk).exists():
+        raise ValidationError({"name": "A team with this name already exists."})
+    before = _team_snapshot(team)
+    team.name, team.description, team.role = name.strip(), description.strip(), role
+    team.save(update_fields=["name", "description", "role"])
+    if before["role"] != role:
+        sync_organization_permissions(organization, user_ids=list(team.members.values_list("pk", flat=True)))
+    audit_record(organization=organization, acting_user=acting_user, action="team.update", target=team,
+                 before=before, after=_team_snapshot(team))  # fmt: skip
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team: Team, acting_user) -> None:
+    from workspaces.models import Workspace
+    from workspaces.permission_sync import sync_workspace_permissions
+
+    organization = team.organization
+    member_ids = list(team.members.values_list("pk", flat=True))
+    workspaces = list(Workspace.objects.filter(role_assignments__team=team).distinct())
+    snapshot = _team_snapshot(team) | {"members": len(member_ids)}
+    audit_record(organization=organization, acting_user=acting_user, action="team.delete", target=team,
+                 before=snapshot)  # fmt: skip
+    team.delete()
+    sync_organization_permissions(organization, user_ids=member_ids)
+    for workspace in workspaces:
+        sync_workspace_permissions(workspace)
+
+
+@transaction.atomic
+def team_member_add(*, team: Team, user, acting_user) -> None:
+    from workspaces.permission_sync import sync_workspaces_of_team
+
+    if not Membership.objects.filter(organization=team.organization, user=user).exists():
+        raise ValidationError("Only members of the organization can join its teams.")
+    if team.members.filter(pk=user.pk).exists():
+        raise ValidationError(f"{user.email} is already in {team.name}.")
+    team.members.add(user)
+    sync_organization_permissions(team.organization, user_ids=[user.pk])
+    sync_workspaces_of_team(team)
+    audit_record(organization=team.organization, acting_user=acting_user, action="team.member_add", target=team,
+                 after={"user": user.email})  # fmt: skip
+
+
+@transaction.atomic
+def team_member_remove(*, team: Team, user, acting_user) -> None:
+    from workspaces.permission_sync import sync_workspaces_of_team
+
+    team.members.remove(user)
+    sync_organization_permissions(team.organization, user_ids=[user.pk])
+    sync_workspaces_of_team(team)
+    audit_record(organization=team.organization, acting_user=acting_user, action="team.member_remove", target=team,
+                 before={"user": user.email})  # fmt: skip
+
+
+# --- Invitations -----------------------------------------------------------------------------------
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def invitation_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitation_send(invitation: Invitation, token: str) -> None:
+    """Mail the invitation after the transaction commits (nothing is sent for a rolled-back one)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+
+    link = settings.ATRIUM_BASE_URL + reverse("invitation_accept", args=[token])
+    context = {"invitation": invitation, "link": link, "inviter": invitation.invited_by}
+    subject = f"Join {invitation.organization.name} on Atrium"
+    body = render_to_string("organizations/invitation_email.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [invitation.email]))
+
+
+def _invitation_issue(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = invitation_token_hash(token)
+    invitation.expires_at = timezone.now() + INVITATION_LIFETIME
+    invitation.last_sent_at = timezone.now()
+    invitation.send_count += 1
+    return token
+
+
+@transaction.atomic
+def invitation_create(
+    *, organization: Organization, email: str, role: str, acting_user, workspace_roles: list[dict] = ()
+) -> Invitation:
+    """Invite `email` with an organization role (and optionally workspace roles); mails the link."""
+    email = email.strip().lower()
+    validate_email(email)
+    _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError(f"{email} is already a member of {organization.name}.")
+    pending = Invitation.objects.filter(organization=organization, email__iexact=email, status="pending")
+    for stale in pending:  # an expired invitation makes room for a new one
+        if stale.effective_status == InvitationStatus.EXPIRED:
+            Invitation.objects.filter(pk=stale.pk).update(status=InvitationStatus.EXPIRED)
+        else:
+            raise ValidationError(f"{email} already has a pending invitation. Resend it instead.")
+    invitation = Invitation(
+        organization=organization,
+        email=email,
+        role=role,
+        workspace_roles=list(workspace_roles),
+        invited_by=acting_user,
+    )
+    token = _invitation_issue(invitation)
+    invitation.save()
+    audit_record(organization=organization, acting_user=acting_user, action="invitation.create", target=invitation,
+                 after={"email": email, "role": role, "workspace_roles": list(workspace_roles)})  # fmt: skip
+    _invitation_send(invitation, token)
+    return invitation
+
+
+@dataclass
+class BulkInviteResult:
+    invited: list[Invitation]
+    errors: list[tuple[str, str]]  # (the line as typed, what is wrong with it)
+
+
+def invitation_create_bulk(
+    *, organization: Organization, lines: str, role: str, acting_user
+) -> BulkInviteResult:
+    """Invite every address in `lines` (one per line, or separated by commas or spaces).
+
+    Each good address is invited in its own transaction; each bad one is reported with its reason.
+    """
+    result = BulkInviteResult(invited=[], errors=[])
+    seen = set()
+    for raw in re.split(r"[\s,;]+", lines):
+        address = raw.strip().strip("<>").lower()
+        if not address:
+            continue
+        if address in seen:
+            result.errors.append((raw, "This address appears twice; it was invited once."))
+            continue
+        seen.add(address)
+        try:
+            result.invited.append(
+                invitation_create(
+                    organization=organization, email=address, role=role, acting_user=acting_user
+                )
+            )
+        except ValidationError as error:
+            message = " ".join(error.messages)
+            if message == "Enter a valid email address.":
+                message = "This is not a valid e-mail address."
+            result.errors.append((raw, message))
+    return result
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, acting_user) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValidationError("Only pending invitations can be resent.")
+    token = _invitation_issue(invitation)  # a new link, valid for 7 more days; the old link stops working
+    invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count"])
+    audit_record(organization=invitation.organization, acting_user=acting_user, action="invitation.resend",
+                 target=invitation, after={"email": invitation.email})  # fmt: skip
+    _invitation_send(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, acting_user) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValidationError("Only pending invitations can be revoked.")
+    invitation.status = InvitationStatus.REVOKED
+    invitation.save(update_fields=["status"])
+    audit_record(organization=invitation.organization, acting_user=acting_user, action="invitation.revoke",
+                 target=invitation, before={"status": "pending"}, after={"status": "revoked"})  # fmt: skip
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(token_hash=invitation_token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Join the organization (and the invited workspaces) as `user`, whose e-mail must match."""
+    from workspaces.models import Workspace, WorkspaceRoleAssignment
+    from workspaces.permission_sync import sync_workspace_permissions
+    from workspaces.roles import WORKSPACE_ROLES
+
+    invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    if invitation.effective_status != InvitationStatus.PENDING:
+        raise ValidationError(f"This invitation is {invitation.get_effective_status_display().lower()}.")
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(
+            f"This invitation is for {invitation.email}, but you are logged in as {user.email}. "
+            "Log out and open the link again."
+        )
+    organization = invitation.organization
+    membership, created = Membership.objects.get_or_create(
+        organization=organization, user=user, defaults={"role": invitation.role}
+    )
+    sync_organization_permissions(organization, user_ids=[user.pk])
+    for grant in invitation.workspace_roles:
+        workspace = Workspace.objects.filter(organization=organization, pk=grant.get("workspace")).first()
+        if workspace and grant.get("role") in WORKSPACE_ROLES:
+            WorkspaceRoleAssignment.objects.get_or_create(
+                workspace=workspace, user=user, defaults={"role": grant["role"]}
+            )
+            sync_workspace_permissions(workspace)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_by, invitation.accepted_at = user, timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
+    audit_record(organization=organization, acting_user=user, action="invitation.accept", target=invitation,
+                 after={"email": user.email, "role": membership.role, "joined": created})  # fmt: skip
+    return membership

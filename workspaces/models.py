@@ -11,7 +11,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from organizations.models import Dimension, DimensionValue, Organization, Team
 
 from .identifiers import WORKSPACE_ID_PATTERN, validate_workspace_id
-from .roles import WORKSPACE_PERMISSIONS, WorkspaceRoleKey
+from .roles import WORKSPACE_PERMISSIONS, WORKSPACE_ROLES, WorkspaceRoleKey, permissions_for_matrix
 
 
 class WorkspaceStatus(models.TextChoices):
@@ -156,8 +156,50 @@ class WorkspaceLabel(models.Model):
             raise ValidationError("That value belongs to another dimension.")
 
 
+class WorkspaceCustomRole(models.Model):
+    """An organization's own workspace role: a predefined role's matrix, adjusted."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="workspace_roles")
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=200, blank=True)
+    base_role = models.CharField(max_length=20, choices=WorkspaceRoleKey.choices)
+    cells = models.JSONField("permissions", default=list, help_text="Matrix cells such as read_pipelines.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="workspace_custom_role_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def rank(self) -> int:
+        return WORKSPACE_ROLES[self.base_role].rank
+
+    @property
+    def matrix(self) -> frozenset[str]:
+        return frozenset(self.cells)
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return permissions_for_matrix(self.matrix)
+
+
 class WorkspaceRoleAssignment(models.Model):
-    """Binds a user or a team to a workspace role. Assignments are the truth; guardian rows follow."""
+    """Binds a user or a team to a workspace role (predefined or custom).
+
+    Assignments are the truth; guardian rows follow them (see permission_sync).
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="role_assignments")
     user = models.ForeignKey(
@@ -170,7 +212,10 @@ class WorkspaceRoleAssignment(models.Model):
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="workspace_roles"
     )
-    role = models.CharField(max_length=20, choices=WorkspaceRoleKey.choices)
+    role = models.CharField(max_length=20, choices=WorkspaceRoleKey.choices, blank=True)
+    custom_role = models.ForeignKey(
+        WorkspaceCustomRole, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -182,6 +227,13 @@ class WorkspaceRoleAssignment(models.Model):
                     | models.Q(user__isnull=True, team__isnull=False)
                 ),
                 name="workspace_role_assignment_one_principal",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    (models.Q(custom_role__isnull=True) & ~models.Q(role=""))
+                    | (models.Q(custom_role__isnull=False) & models.Q(role=""))
+                ),
+                name="workspace_role_assignment_one_role",
             ),
             models.UniqueConstraint(
                 fields=["workspace", "user"],
@@ -196,7 +248,16 @@ class WorkspaceRoleAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user or self.team} is {self.get_role_display()} of {self.workspace}"
+        return f"{self.user or self.team} is {self.role_definition.label} of {self.workspace}"
+
+    @property
+    def role_definition(self):
+        """The predefined `WorkspaceRole` or the `WorkspaceCustomRole`: both have label, rank, permissions."""
+        return self.custom_role if self.custom_role_id else WORKSPACE_ROLES[self.role]
+
+    @property
+    def principal(self):
+        return self.user or self.team
 
 
 class WorkspaceServerSecret(models.Model):

@@ -1,6 +1,9 @@
 """The workspace roles: the one place that says what each role may do inside a workspace.
 
-Code asks for a permission (`workspaces.change_workspace`), never for a role name.
+A role is a matrix of resource types × actions. Its guardian permissions are the matrix's cells
+(`read_pipelines`, …) plus the workspace-level permissions those cells imply (`view_workspace`,
+`change_workspace`, …). Code asks for a permission, never for a role name. Custom roles
+(`WorkspaceCustomRole`) start from a predefined role's matrix and adjust it.
 """
 
 from dataclasses import dataclass
@@ -11,17 +14,59 @@ VIEW_WORKSPACE = "view_workspace"
 CHANGE_WORKSPACE = "change_workspace"
 MANAGE_WORKSPACE_MEMBERS = "manage_workspace_members"
 MANAGE_WORKSPACE_LIFECYCLE = "manage_workspace_lifecycle"
-CREATE_RESOURCES = "create_resources"
-UPDATE_OTHERS_RESOURCES = "update_others_resources"
-MANAGE_STACKS = "manage_stacks"
+
+RESOURCES = [
+    ("workspace_settings", "Workspace settings"),
+    ("members", "Members"),
+    ("pipelines", "Pipelines"),
+    ("runs", "Runs"),
+    ("stacks", "Stacks"),
+    ("components", "Components"),
+    ("service_connectors", "Service connectors"),
+    ("models", "Models"),
+    ("artifacts", "Artifacts"),
+    ("templates", "Templates"),
+]
+ACTIONS = [
+    ("create", "Create"),
+    ("read", "Read"),
+    ("update", "Update"),
+    ("delete", "Delete"),
+    ("share", "Share"),
+]
+RESOURCE_KEYS = [key for key, _ in RESOURCES]
+ACTION_KEYS = [key for key, _ in ACTIONS]
+CONTENT_RESOURCES = [key for key in RESOURCE_KEYS if key not in {"workspace_settings", "members"}]
+STACK_RESOURCES = ["stacks", "components", "service_connectors"]
+
+
+def cell(resource: str, action: str) -> str:
+    """The permission codename of one matrix cell: ("pipelines", "read") → "read_pipelines"."""
+    return f"{action}_{resource}"
+
 
 WORKSPACE_PERMISSIONS = [
     (MANAGE_WORKSPACE_MEMBERS, "Can manage the workspace's members and roles"),
     (MANAGE_WORKSPACE_LIFECYCLE, "Can deactivate, reactivate, retry and delete the workspace"),
-    (CREATE_RESOURCES, "Can create resources in the workspace"),
-    (UPDATE_OTHERS_RESOURCES, "Can update resources created by others"),
-    (MANAGE_STACKS, "Can manage stacks, components and service connectors"),
+] + [
+    (cell(resource, action), f"Can {action} {label.lower()}")
+    for resource, label in RESOURCES
+    for action, _ in ACTIONS
 ]
+
+
+def permissions_for_matrix(matrix: frozenset[str]) -> frozenset[str]:
+    """Guardian codenames a matrix grants: its cells plus the workspace-level permissions they imply."""
+    granted = set(matrix)
+    if matrix:
+        granted.add(VIEW_WORKSPACE)
+    if cell("workspace_settings", "update") in matrix:
+        granted.add(CHANGE_WORKSPACE)
+    if cell("workspace_settings", "delete") in matrix:
+        granted.add(MANAGE_WORKSPACE_LIFECYCLE)
+    if matrix & {cell("members", a) for a in ("create", "update", "delete")}:
+        granted.add(MANAGE_WORKSPACE_MEMBERS)
+    return frozenset(granted)
 
 
 class WorkspaceRoleKey(models.TextChoices):
@@ -38,10 +83,18 @@ class WorkspaceRole:
     label: str
     rank: int
     description: str
-    permissions: frozenset[str]
+    matrix: frozenset[str]
 
     def __str__(self):
         return self.label
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return permissions_for_matrix(self.matrix)
+
+
+def _cells(resources, actions) -> frozenset[str]:
+    return frozenset(cell(r, a) for r in resources for a in actions)
 
 
 WORKSPACE_ROLES: dict[str, WorkspaceRole] = {
@@ -52,45 +105,37 @@ WORKSPACE_ROLES: dict[str, WorkspaceRole] = {
             "Admin",
             50,
             "Settings, members and roles, lifecycle, all resources.",
-            frozenset(
-                {
-                    VIEW_WORKSPACE,
-                    CHANGE_WORKSPACE,
-                    MANAGE_WORKSPACE_MEMBERS,
-                    MANAGE_WORKSPACE_LIFECYCLE,
-                    CREATE_RESOURCES,
-                    UPDATE_OTHERS_RESOURCES,
-                    MANAGE_STACKS,
-                }
-            ),
+            _cells(RESOURCE_KEYS, ACTION_KEYS),
         ),
         WorkspaceRole(
             WorkspaceRoleKey.DEVELOPER,
             "Developer",
             40,
             "Creates and views all resources; updates others' resources; no settings.",
-            frozenset({VIEW_WORKSPACE, CREATE_RESOURCES, UPDATE_OTHERS_RESOURCES}),
+            _cells(CONTENT_RESOURCES, ["create", "read", "update", "share"])
+            | _cells(["members", "workspace_settings"], ["read"]),
         ),
         WorkspaceRole(
             WorkspaceRoleKey.CONTRIBUTOR,
             "Contributor",
             30,
             "Creates resources and fully manages their own; reads others'.",
-            frozenset({VIEW_WORKSPACE, CREATE_RESOURCES}),
+            _cells(CONTENT_RESOURCES, ["create", "read"])
+            | _cells(["members", "workspace_settings"], ["read"]),
         ),
         WorkspaceRole(
             WorkspaceRoleKey.STACK_ADMIN,
             "Stack Admin",
             20,
             "Full control of stacks, components and service connectors only.",
-            frozenset({VIEW_WORKSPACE, MANAGE_STACKS}),
+            _cells(STACK_RESOURCES, ACTION_KEYS),
         ),
         WorkspaceRole(
             WorkspaceRoleKey.VIEWER,
             "Viewer",
             10,
             "Read-only access.",
-            frozenset({VIEW_WORKSPACE}),
+            _cells(RESOURCE_KEYS, ["read"]),
         ),
     ]
 }

@@ -5,22 +5,26 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from organizations.access import Access
 from organizations.audit import audit_record
-from organizations.models import DimensionValue, Organization, Team
+from organizations.models import DimensionValue, Membership, Organization, Team
+from organizations.roles import ADMINISTER_ALL_WORKSPACES
 
 from . import onboarding
 from .models import (
     OnboardingStep,
     Workspace,
+    WorkspaceCustomRole,
     WorkspaceLabel,
     WorkspaceRoleAssignment,
     WorkspaceStatus,
 )
 from .permission_sync import sync_workspace_permissions
 from .provisioners import get_provisioner
-from .roles import WorkspaceRoleKey
+from .roles import ACTION_KEYS, RESOURCE_KEYS, WORKSPACE_ROLES, WorkspaceRoleKey, cell
 from .selectors import workspace_id_check
 
 logger = logging.getLogger(__name__)
@@ -225,3 +229,173 @@ def onboarding_step_complete(*, workspace: Workspace, key: str) -> bool:
         raise ValueError(f"Unknown onboarding step {key!r}")
     _, created = OnboardingStep.objects.get_or_create(workspace=workspace, key=key)
     return created
+
+
+# --- Workspace role assignments --------------------------------------------------------------------
+
+
+def _role_definition(role: str = "", custom_role: WorkspaceCustomRole | None = None):
+    if custom_role is not None:
+        return custom_role
+    if role not in WORKSPACE_ROLES:
+        raise ValidationError("Choose one of the workspace roles.")
+    return WORKSPACE_ROLES[role]
+
+
+def _acting_rank(workspace: Workspace, acting_user) -> int:
+    """How high the acting user may grant on this workspace: org-wide admins and workspace Admins grant
+    anything; others up to their own best role there."""
+    access = Access.for_user(acting_user, workspace.organization)
+    if access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
+        return 10**6
+    ranks = [
+        a.role_definition.rank
+        for a in WorkspaceRoleAssignment.objects.filter(workspace=workspace)
+        .filter(Q(user=acting_user) | Q(team__members=acting_user))
+        .select_related("custom_role")
+    ]
+    return max(ranks, default=0)
+
+
+def _check_may_assign(*, workspace: Workspace, acting_user, definition, user=None) -> None:
+    if user is not None and user.pk == acting_user.pk:
+        raise ValidationError("You cannot change your own role. Ask another admin.")
+    if definition.rank > _acting_rank(workspace, acting_user):
+        raise ValidationError(f"You cannot grant a role above your own ({definition.label}).")
+    if (
+        isinstance(definition, WorkspaceCustomRole)
+        and definition.organization_id != workspace.organization_id
+    ):
+        raise ValidationError("That role belongs to another organization.")
+
+
+@transaction.atomic
+def workspace_role_assign(
+    *,
+    workspace: Workspace,
+    acting_user,
+    user=None,
+    team: Team | None = None,
+    role: str = "",
+    custom_role: WorkspaceCustomRole | None = None,
+) -> WorkspaceRoleAssignment:
+    """Give a user or a team a role on a workspace, or change the role they hold there."""
+    if (user is None) == (team is None):
+        raise ValueError("Give exactly one of user or team.")
+    definition = _role_definition(role, custom_role)
+    _check_may_assign(workspace=workspace, acting_user=acting_user, definition=definition, user=user)
+    if (
+        user is not None
+        and not Membership.objects.filter(organization=workspace.organization, user=user).exists()
+    ):
+        raise ValidationError("Only members of the organization can get a role on its workspaces.")
+    if team is not None and team.organization_id != workspace.organization_id:
+        raise ValidationError("That team belongs to another organization.")
+    assignment = (
+        WorkspaceRoleAssignment.objects.select_for_update()
+        .filter(workspace=workspace, user=user, team=team)
+        .select_related("custom_role")
+        .first()
+    )
+    before = {"role": assignment.role_definition.label} if assignment else {}
+    if assignment is None:
+        assignment = WorkspaceRoleAssignment(workspace=workspace, user=user, team=team)
+    elif assignment.role_definition.rank > _acting_rank(workspace, acting_user):
+        raise ValidationError("You cannot change the role of someone above you.")
+    assignment.role = "" if custom_role else role
+    assignment.custom_role = custom_role
+    assignment.save()
+    sync_workspace_permissions(workspace)
+    others = WorkspaceRoleAssignment.objects.filter(workspace=workspace).exclude(user=workspace.created_by)
+    if others.exists():
+        onboarding_step_complete(workspace=workspace, key=onboarding.INVITE_TEAMMATE)
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action="workspace_role.change" if before else "workspace_role.assign",
+        target=workspace,
+        before=before | ({"principal": str(user or team)} if before else {}),
+        after={"principal": str(user or team), "role": definition.label},
+    )
+    return assignment
+
+
+@transaction.atomic
+def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user) -> None:
+    workspace = assignment.workspace
+    definition = assignment.role_definition
+    if assignment.user_id == acting_user.pk:
+        raise ValidationError("You cannot remove your own role. Ask another admin.")
+    if definition.rank > _acting_rank(workspace, acting_user):
+        raise ValidationError("You cannot remove someone whose role is above yours.")
+    principal = str(assignment.principal)
+    assignment.delete()
+    sync_workspace_permissions(workspace)
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action="workspace_role.remove",
+        target=workspace,
+        before={"principal": principal, "role": definition.label},
+    )
+
+
+# --- Custom workspace roles ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def custom_role_create(
+    *, organization: Organization, name: str, base_role: str, acting_user, description: str = ""
+) -> WorkspaceCustomRole:
+    if base_role not in WORKSPACE_ROLES:
+        raise ValidationError({"base_role": "Choose a predefined role to start from."})
+    name = name.strip()
+    if name.lower() in {r.label.lower() for r in WORKSPACE_ROLES.values()}:
+        raise ValidationError({"name": "That name belongs to a predefined role; choose another."})
+    if WorkspaceCustomRole.objects.filter(organization=organization, name__iexact=name).exists():
+        raise ValidationError({"name": "A role with this name already exists."})
+    role = WorkspaceCustomRole.objects.create(
+        organization=organization,
+        name=name,
+        description=description.strip(),
+        base_role=base_role,
+        cells=sorted(WORKSPACE_ROLES[base_role].matrix),
+        created_by=acting_user,
+    )
+    audit_record(organization=organization, acting_user=acting_user, action="role.create", target=role,
+                 after={"name": name, "base_role": base_role, "permissions": role.cells})  # fmt: skip
+    return role
+
+
+@transaction.atomic
+def custom_role_set_cell(
+    *, role: WorkspaceCustomRole, resource: str, action: str, granted: bool, acting_user
+):
+    """Turn one resource × action cell of a custom role on or off, and resync every holder."""
+    if resource not in RESOURCE_KEYS or action not in ACTION_KEYS:
+        raise ValidationError("Unknown resource or action.")
+    role = WorkspaceCustomRole.objects.select_for_update().get(pk=role.pk)
+    before = sorted(role.cells)
+    cells = set(role.cells)
+    (cells.add if granted else cells.discard)(cell(resource, action))
+    role.cells = sorted(cells)
+    if role.cells == before:
+        return role
+    role.save(update_fields=["cells"])
+    for workspace in Workspace.objects.filter(role_assignments__custom_role=role).distinct():
+        sync_workspace_permissions(workspace)
+    audit_record(organization=role.organization, acting_user=acting_user, action="role.update", target=role,
+                 before={"cell": cell(resource, action), "granted": not granted},
+                 after={"cell": cell(resource, action), "granted": granted})  # fmt: skip
+    return role
+
+
+@transaction.atomic
+def custom_role_delete(*, role: WorkspaceCustomRole, acting_user) -> None:
+    holders = list(role.assignments.select_related("user", "team", "workspace")[:20])
+    if holders:
+        names = ", ".join(f"{a.principal} on {a.workspace.slug}" for a in holders)
+        raise ValidationError(f"“{role.name}” is still assigned: {names}. Change their roles first.")
+    audit_record(organization=role.organization, acting_user=acting_user, action="role.delete", target=role,
+                 before={"name": role.name, "permissions": role.cells})  # fmt: skip
+    role.delete()

@@ -1,8 +1,10 @@
-"""Workspace pages: the stepper inside an organization, and each workspace's own pages under /w/<id>/."""
+"""Workspace pages: the stepper and custom roles inside an organization, and each workspace's own
+pages under /w/<id>/."""
 
 from django.urls import path
 
-from . import views
+from .views import core as views
+from .views import members, roles
 
 app_name = "workspaces"
 
@@ -10,8 +12,27 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/workspaces/new/", views.workspace_new, name="new"),
     path("orgs/<slug:org_slug>/workspaces/new/check-id/", views.workspace_id_check_view, name="check_id"),
     path("orgs/<slug:org_slug>/workspaces/new/discard/", views.workspace_new_discard, name="new_discard"),
+    # Custom workspace roles, managed at the organization level
+    path("orgs/<slug:org_slug>/settings/roles/", roles.role_list, name="roles"),
+    path("orgs/<slug:org_slug>/settings/roles/<int:role_id>/", roles.role_detail, name="role"),
+    path("orgs/<slug:org_slug>/settings/roles/<int:role_id>/cell/", roles.role_cell, name="role_cell"),
+    path("orgs/<slug:org_slug>/settings/roles/<int:role_id>/delete/", roles.role_delete, name="role_delete"),
+    # A workspace's own pages
     path("w/<str:workspace_slug>/", views.workspace_overview, name="overview"),
     path("w/<str:workspace_slug>/status/", views.workspace_status, name="status"),
     path("w/<str:workspace_slug>/retry/", views.workspace_retry, name="retry"),
     path("w/<str:workspace_slug>/settings/", views.workspace_settings, name="settings"),
+    path("w/<str:workspace_slug>/settings/members/", members.member_list, name="members"),
+    path("w/<str:workspace_slug>/settings/members/teams/", members.member_teams, name="members_teams"),
+    path("w/<str:workspace_slug>/settings/members/assign/", members.member_assign, name="member_assign"),
+    path(
+        "w/<str:workspace_slug>/settings/members/<int:assignment_id>/",
+        members.member_change,
+        name="member_change",
+    ),
+    path(
+        "w/<str:workspace_slug>/settings/members/<int:assignment_id>/remove/",
+        members.member_remove,
+        name="member_remove",
+    ),
 ]

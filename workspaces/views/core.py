@@ -11,13 +11,13 @@ from organizations.models import DimensionValue
 from organizations.roles import CREATE_WORKSPACE
 from organizations.scoping import organization_view
 
-from . import services
-from .forms import WorkspaceDetailsForm, WorkspaceGrantForm, WorkspaceOrganizeForm, WorkspaceSettingsForm
-from .identifiers import suggest_workspace_id
-from .roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
-from .scoping import workspace_view
-from .selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
-from .stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
+from .. import services
+from ..forms import WorkspaceDetailsForm, WorkspaceGrantForm, WorkspaceOrganizeForm, WorkspaceSettingsForm
+from ..identifiers import suggest_workspace_id
+from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
+from ..scoping import workspace_view
+from ..selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
+from ..stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
 
 NEW_WORKSPACE_PERMISSION = f"organizations.{CREATE_WORKSPACE}"
 

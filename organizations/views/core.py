@@ -5,11 +5,11 @@ from django.shortcuts import redirect, render
 
 from workspaces.selectors import workspace_list_for_user
 
-from . import services
-from .forms import OrganizationCreateForm, OrganizationSettingsForm
-from .models import Membership
-from .roles import CHANGE_ORGANIZATION
-from .scoping import organization_view
+from .. import services
+from ..forms import OrganizationCreateForm, OrganizationSettingsForm
+from ..models import Membership
+from ..roles import CHANGE_ORGANIZATION
+from ..scoping import organization_view
 
 WORKSPACES_PER_PAGE = 24
 

@@ -1,0 +1,1 @@
+"""Workspace pages: core (stepper, overview, settings), members, custom roles."""
