@@ -556,9 +556,10 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         slugs = self._free_bench_slugs(missing)
-        dimensions = {}
-        for value in DimensionValue.objects.filter(dimension__organization=organization).order_by("position"):
-            dimensions.setdefault(value.dimension_id, []).append(value)
+        dimensions: dict[int, list[int]] = {}
+        values = DimensionValue.objects.filter(dimension__organization=organization).order_by("position")
+        for dimension_id, value_id in values.values_list("dimension_id", "id"):
+            dimensions.setdefault(dimension_id, []).append(value_id)
         # Guardian rows as sync_workspace_permissions would write them for a sole Admin, so that
         # assignments and guardian rows agree even though no service runs per workspace.
         admin_permission_ids = list(
@@ -573,7 +574,7 @@ class Command(BaseCommand):
             workspaces = [
                 Workspace(
                     id=uuid.uuid4(),
-                    organization=organization,
+                    organization_id=organization.pk,
                     slug=slug,
                     display_name=f"Benchmark {slug.removeprefix(BENCH_PREFIX)}",
                     description="Created in bulk by `manage.py seed_demo --workspaces` for benchmarks.",
@@ -584,14 +585,16 @@ class Command(BaseCommand):
                     + reverse("workspaces:overview", args=[slug])
                     + "api/v1",
                     server_version=EMBEDDED_VERSION,
-                    created_by=owner,
+                    created_by_id=owner.pk,
                 )
                 for slug in slugs[start : start + BATCH_SIZE]
             ]
             Workspace.objects.bulk_create(workspaces, batch_size=BATCH_SIZE)
             WorkspaceLabel.objects.bulk_create(
                 (
-                    WorkspaceLabel(workspace=workspace, dimension_id=dimension_id, value=rng.choice(choices))
+                    WorkspaceLabel(
+                        workspace_id=workspace.pk, dimension_id=dimension_id, value_id=rng.choice(choices)
+                    )
                     for workspace in workspaces
                     for dimension_id, choices in dimensions.items()
                 ),
@@ -599,14 +602,16 @@ class Command(BaseCommand):
             )
             WorkspaceRoleAssignment.objects.bulk_create(
                 (
-                    WorkspaceRoleAssignment(workspace=w, user=owner, role=WorkspaceRoleKey.ADMIN)
+                    WorkspaceRoleAssignment(workspace_id=w.pk, user_id=owner.pk, role=WorkspaceRoleKey.ADMIN)
                     for w in workspaces
                 ),
                 batch_size=BATCH_SIZE,
             )
             WorkspaceUserObjectPermission.objects.bulk_create(
                 (
-                    WorkspaceUserObjectPermission(content_object=w, user=owner, permission_id=permission_id)
+                    WorkspaceUserObjectPermission(
+                        content_object_id=w.pk, user_id=owner.pk, permission_id=permission_id
+                    )
                     for w in workspaces
                     for permission_id in admin_permission_ids
                 ),
@@ -615,7 +620,7 @@ class Command(BaseCommand):
             # What the embedded provisioner would have created: an available workspace has credentials.
             WorkspaceServerSecret.objects.bulk_create(
                 (
-                    WorkspaceServerSecret(workspace=w, jwt_secret=secrets.token_urlsafe(48))
+                    WorkspaceServerSecret(workspace_id=w.pk, jwt_secret=secrets.token_urlsafe(48))
                     for w in workspaces
                 ),
                 batch_size=BATCH_SIZE,
