@@ -58,15 +58,28 @@ class WorkspaceOrganizeForm(forms.Form):
 
 
 class WorkspaceGrantForm(forms.Form):
-    member = forms.TypedChoiceField(label="Person", coerce=int, empty_value=None)
+    """Add a person or a team to a new workspace: `member` is "user:<id>" or "team:<id>"."""
+
+    member = forms.ChoiceField(label="Person or team")
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial="developer")
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, teams=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = [("", "Choose a member…")] + [
-            (m.user_id, f"{m.user.get_full_name()} ({m.user.email})" if m.user.display_name else m.user.email)
+        people = [
+            (
+                f"user:{m.user_id}",
+                f"{m.user.display_name} ({m.user.email})" if m.user.display_name else m.user.email,
+            )
             for m in members
         ]
+        choices = [("", "Choose a member or a team…")]
+        choices += [("People", people)] if people else []
+        choices += [("Teams", [(f"team:{t.pk}", f"Team {t.name}") for t in teams])] if teams else []
+        self.fields["member"].choices = choices
+
+    @property
+    def has_choices(self) -> bool:
+        return len(self.fields["member"].choices) > 1
 
 
 class WorkspaceSettingsForm(forms.Form):

@@ -25,7 +25,7 @@ class WorkspaceDraft:
     slug_edited: bool = False
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # dimension key -> value
-    grants: list[dict] = field(default_factory=list)  # [{"user": id, "role": key}]
+    grants: list[dict] = field(default_factory=list)  # [{"principal": "user:7" or "team:3", "role": key}]
 
     @staticmethod
     def _session_key(organization) -> str:
@@ -64,8 +64,10 @@ class WorkspaceDraft:
     def take_labels(self, data, dimensions) -> None:
         self.labels = {d.key: data.get(f"label_{d.key}", "")[:100] for d in dimensions}
 
-    def grant_add(self, user_id: int, role: str) -> None:
-        self.grants = [g for g in self.grants if g["user"] != user_id] + [{"user": user_id, "role": role}]
+    def grant_add(self, principal: str, role: str) -> None:
+        self.grants = [g for g in self.grants if g.get("principal") != principal] + [
+            {"principal": principal, "role": role}
+        ]
 
-    def grant_remove(self, user_id: int) -> None:
-        self.grants = [g for g in self.grants if g["user"] != user_id]
+    def grant_remove(self, principal: str) -> None:
+        self.grants = [g for g in self.grants if g.get("principal") != principal]

@@ -27,7 +27,7 @@ def test_walk_through_the_stepper_creates_the_workspace(owner_client, organizati
 
     page = owner_client.get(stepper_url(organization, "access"))
     assert "teammate@example.com" in page.content.decode()
-    post_step(owner_client, organization, "access", action="add", member=teammate.pk, role="viewer")
+    post_step(owner_client, organization, "access", action="add", member=f"user:{teammate.pk}", role="viewer")
     post_step(owner_client, organization, "access", action="next")
 
     review = owner_client.get(stepper_url(organization, "review")).content.decode()
@@ -124,3 +124,21 @@ def test_live_id_check_answers_with_a_fragment(
 def test_members_without_create_permission_cannot_open_the_stepper(client, organization, add_member):
     client.force_login(add_member("viewer"))
     assert client.get(stepper_url(organization, "details")).status_code == 403
+
+
+def test_a_team_can_get_a_role_in_the_stepper(owner_client, organization, owner):
+    from organizations.services import team_create
+
+    team = team_create(organization=organization, name="ML Platform", acting_user=owner)
+    post_step(owner_client, organization, "details", name="Team WS", slug="team-ws", action="next")
+    page = owner_client.get(stepper_url(organization, "access")).content.decode()
+    assert "Team ML Platform" in page
+    post_step(owner_client, organization, "access", action="add", member=f"team:{team.pk}", role="developer")
+    review = owner_client.get(stepper_url(organization, "review")).content.decode()
+    assert "Team ML Platform" in review
+    post_step(owner_client, organization, "access", action="remove:team:" + str(team.pk))
+    assert "Team ML Platform" not in owner_client.get(stepper_url(organization, "review")).content.decode()
+    post_step(owner_client, organization, "access", action="add", member=f"team:{team.pk}", role="developer")
+    post_step(owner_client, organization, "review", action="create")
+    workspace = Workspace.objects.get(slug="team-ws")
+    assert workspace.role_assignments.get(team=team).role == "developer"

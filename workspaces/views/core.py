@@ -1,5 +1,3 @@
-import contextlib
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -33,6 +31,7 @@ class Stepper:
         self.members = list(
             organization_members_for_grants(organization=self.organization, exclude_user=request.user)
         )
+        self.teams = list(self.organization.teams.all())
 
     def url(self, step: str) -> str:
         return reverse("workspaces:new", args=[self.organization.slug]) + f"?step={step}"
@@ -49,19 +48,37 @@ class Stepper:
         return WorkspaceOrganizeForm(self.draft.organize_data(), dimensions=self.dimensions)
 
     def grant_form(self, data=None) -> WorkspaceGrantForm:
-        granted = {g["user"] for g in self.draft.grants}
-        return WorkspaceGrantForm(data, members=[m for m in self.members if m.user_id not in granted])
+        granted = {g.get("principal") for g in self.draft.grants}
+        return WorkspaceGrantForm(
+            data,
+            members=[m for m in self.members if f"user:{m.user_id}" not in granted],
+            teams=[t for t in self.teams if f"team:{t.pk}" not in granted],
+        )
 
     def details_valid(self) -> bool:
         return self.details_form().is_valid()
 
     def grants(self) -> list[dict]:
-        by_id = {m.user_id: m.user for m in self.members}
-        return [
-            {"user": by_id[g["user"]], "role": WORKSPACE_ROLES[g["role"]]}
-            for g in self.draft.grants
-            if g["user"] in by_id and g["role"] in WORKSPACE_ROLES
-        ]
+        """The draft's grants resolved to people and teams that (still) belong to the organization."""
+        principals = {f"user:{m.user_id}": m.user for m in self.members}
+        principals |= {f"team:{t.pk}": t for t in self.teams}
+        resolved = []
+        for grant in self.draft.grants:
+            principal = principals.get(grant.get("principal"))
+            if principal is None or grant.get("role") not in WORKSPACE_ROLES:
+                continue
+            is_team = grant["principal"].startswith("team:")
+            resolved.append(
+                {
+                    "key": grant["principal"],
+                    "name": f"Team {principal.name}" if is_team else principal.get_full_name(),
+                    "email": "" if is_team else principal.email,
+                    "user": None if is_team else principal,
+                    "team": principal if is_team else None,
+                    "role": WORKSPACE_ROLES[grant["role"]],
+                }
+            )
+        return resolved
 
     def label_values(self) -> list[DimensionValue]:
         chosen = []
@@ -144,8 +161,7 @@ def workspace_new(request):
         stepper.save()
         return stepper.go("access")
     if step == "access" and action.startswith("remove:"):
-        with contextlib.suppress(ValueError):
-            stepper.draft.grant_remove(int(action.split(":", 1)[1]))
+        stepper.draft.grant_remove(action.split(":", 1)[1])
         stepper.save()
         return stepper.go("access")
     if step == "details":
@@ -165,7 +181,9 @@ def _workspace_create_from_draft(request, stepper: Stepper):
     form = stepper.details_form()
     if not form.is_valid():
         return stepper.render("details", {"details": form})
-    grants = [services.RoleGrant(role=g["role"].key, user=g["user"]) for g in stepper.grants()]
+    grants = [
+        services.RoleGrant(role=g["role"].key, user=g["user"], team=g["team"]) for g in stepper.grants()
+    ]
     try:
         workspace = services.workspace_create(
             organization=stepper.organization,
