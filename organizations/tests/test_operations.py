@@ -1,11 +1,13 @@
 """What a site operator relies on: health endpoints, production settings, every scoped view guarded."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +66,18 @@ def test_every_scoped_route_goes_through_its_scope_guard():
             assert getattr(view, "access_scope", None) == "workspace", route
             checked += 1
     assert checked >= 6
+
+
+@pytest.mark.django_db
+def test_static_files_are_served_by_whitenoise_with_hashed_names(client, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    page = client.get("/accounts/login/").content.decode()
+    stylesheet = re.search(r'href="(/static/css/atrium\.[0-9a-f]{12}\.css)"', page).group(1)
+    response = client.get(stylesheet)
+    assert response.status_code == 200
+    assert "immutable" in response["Cache-Control"]
