@@ -1,0 +1,226 @@
+"""Who gets what, for every URL of the site: generated from the URLconf, so a new URL without a row fails.
+
+Each scoped URL declares the permission its GET and its POST need; the expected answer for each
+persona follows from the role registries, and every request runs in a rolled-back transaction so
+the personas don't disturb each other.
+"""
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from organizations import services as org_services
+from organizations.roles import ORGANIZATION_ROLES
+from workspaces import services as ws_services
+from workspaces.models import WorkspaceRoleAssignment
+from workspaces.permission_sync import sync_workspace_permissions
+from workspaces.roles import WORKSPACE_ROLES
+
+PERSONAS = [
+    "anonymous",
+    "outsider",
+    "org_member",
+    "org_viewer",
+    "org_manager",
+    "ws_viewer",
+    "ws_contributor",
+    "ws_developer",
+    "ws_admin",
+    "org_admin",
+    "owner",
+]
+ORG_ROLE = {"org_member": "member", "org_viewer": "viewer", "org_manager": "manager", "org_admin": "admin",
+            "owner": "owner"}  # fmt: skip
+WS_ROLE = {
+    "ws_viewer": "viewer",
+    "ws_contributor": "contributor",
+    "ws_developer": "developer",
+    "ws_admin": "admin",
+}
+
+# URL name → {method: required permission}. "member" = any member of the organization; "login" = any
+# signed-in user; "public" = anyone; "workspace:<perm>" = a permission on the workspace.
+MATRIX = {
+    "organizations:home": {"GET": "member"},
+    "organizations:create": {"GET": "login"},
+    "organizations:settings": {
+        "GET": "organizations.change_organization",
+        "POST": "organizations.change_organization",
+    },
+    "organizations:members": {"GET": "member"},
+    "organizations:member_role": {"POST": "organizations.manage_members"},
+    "organizations:member_remove": {"POST": "organizations.manage_members"},
+    "organizations:ownership_transfer": {"POST": "organizations.transfer_ownership"},
+    "organizations:invitations": {
+        "GET": "organizations.manage_members",
+        "POST": "organizations.manage_members",
+    },
+    "organizations:invitation_bulk": {"POST": "organizations.manage_members"},
+    "organizations:invitation_resend": {"POST": "organizations.manage_members"},
+    "organizations:invitation_revoke": {"POST": "organizations.manage_members"},
+    "organizations:teams": {"GET": "member", "POST": "organizations.manage_teams"},
+    "organizations:team": {"GET": "member", "POST": "organizations.manage_teams"},
+    "organizations:team_delete": {"POST": "organizations.manage_teams"},
+    "organizations:team_member_add": {"POST": "organizations.manage_teams"},
+    "organizations:team_member_remove": {"POST": "organizations.manage_teams"},
+    "organizations:audit": {"GET": "organizations.view_audit_log"},
+    "workspaces:new": {"GET": "organizations.create_workspace", "POST": "organizations.create_workspace"},
+    "workspaces:check_id": {"GET": "organizations.create_workspace"},
+    "workspaces:new_discard": {"POST": "organizations.create_workspace"},
+    "workspaces:roles": {"GET": "member", "POST": "organizations.manage_policies"},
+    "workspaces:role": {"GET": "member", "POST": "organizations.manage_policies"},
+    "workspaces:role_cell": {"POST": "organizations.manage_policies"},
+    "workspaces:role_delete": {"POST": "organizations.manage_policies"},
+    "workspaces:overview": {"GET": "workspace:view_workspace"},
+    "workspaces:status": {"GET": "workspace:view_workspace"},
+    "workspaces:retry": {"POST": "workspace:manage_workspace_lifecycle"},
+    "workspaces:settings": {"GET": "workspace:change_workspace", "POST": "workspace:change_workspace"},
+    "workspaces:members": {"GET": "workspace:read_members"},
+    "workspaces:members_teams": {"GET": "workspace:read_members"},
+    "workspaces:member_assign": {"POST": "workspace:manage_workspace_members"},
+    "workspaces:member_change": {"POST": "workspace:manage_workspace_members"},
+    "workspaces:member_remove": {"POST": "workspace:manage_workspace_members"},
+}
+# Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations).
+UNSCOPED = {
+    "home", "healthz", "readyz", "signup", "login", "logout", "password_reset", "password_reset_done",
+    "password_reset_confirm", "password_reset_complete", "invitation_accept",
+}  # fmt: skip
+UNSCOPED_PREFIXES = ("admin/", "org-admin/")
+
+
+def _named_routes(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_routes(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}{entry.name}" if entry.name else None
+
+
+def test_every_url_has_a_row():
+    missing = []
+    for route, name in _named_routes():
+        if route.startswith(UNSCOPED_PREFIXES) or name in UNSCOPED or name in MATRIX:
+            continue
+        missing.append(f"{route} ({name})")
+    assert not missing, f"Add these URLs to the authorization matrix: {missing}"
+
+
+def expected_status(persona: str, required: str, holds) -> set[int]:
+    """The answers a persona may get: allowed means anything but 403/404/login."""
+    allowed = {"allowed"}
+    if persona == "anonymous":
+        return {302} if required != "public" else allowed
+    if required in {"public", "login"}:
+        return allowed
+    if persona == "outsider":
+        return {404}
+    if required == "member":
+        return allowed
+    if required.startswith("workspace:"):
+        codename = required.split(":", 1)[1]
+        if holds(persona, f"workspaces.{codename}"):
+            return allowed
+        return (
+            {403}
+            if holds(persona, "workspaces.view_workspace") or persona in {"org_viewer", "org_manager"}
+            else {404}
+        )
+    return allowed if holds(persona, required) else {403}
+
+
+@pytest.fixture
+def world(make_user, organization, owner, make_workspace):
+    users = {"owner": owner, "outsider": None}
+    for persona in PERSONAS:
+        if persona in {"anonymous", "owner"}:
+            continue
+        if persona == "outsider":
+            outsider = make_user("outsider@example.com")
+            org_services.organization_create(name="Elsewhere", acting_user=outsider)
+            users[persona] = outsider
+            continue
+        user = make_user(f"{persona}@example.com")
+        org_services.membership_add(
+            organization=organization, user=user, role=ORG_ROLE.get(persona, "member"), acting_user=owner
+        )
+        users[persona] = user
+    workspace = make_workspace("matrix-ws")
+    for persona, role in WS_ROLE.items():
+        WorkspaceRoleAssignment.objects.create(workspace=workspace, user=users[persona], role=role)
+    target = make_user("target@example.com")
+    target_membership = org_services.membership_add(
+        organization=organization, user=target, role="member", acting_user=owner
+    )
+    target_assignment = WorkspaceRoleAssignment.objects.create(
+        workspace=workspace, user=target, role="viewer"
+    )
+    sync_workspace_permissions(workspace)
+    team = org_services.team_create(organization=organization, name="Matrix Team", acting_user=owner)
+    invitation = org_services.invitation_create(
+        organization=organization, email="invitee@example.com", role="member", acting_user=owner
+    )
+    role = ws_services.custom_role_create(
+        organization=organization, name="Matrix Role", base_role="viewer", acting_user=owner
+    )
+    kwargs = {
+        "org_slug": organization.slug,
+        "workspace_slug": workspace.slug,
+        "membership_id": target_membership.pk,
+        "invitation_id": invitation.pk,
+        "team_id": team.pk,
+        "user_id": target.pk,
+        "role_id": role.pk,
+        "assignment_id": target_assignment.pk,
+    }
+
+    def holds(persona, perm):
+        user = users[persona]
+        app, codename = perm.split(".")
+        if app == "organizations":
+            membership = organization.memberships.filter(user=user).first()
+            return bool(membership) and codename in ORGANIZATION_ROLES[membership.role].permissions
+        org_role = ORG_ROLE.get(persona)
+        if org_role and "administer_all_workspaces" in ORGANIZATION_ROLES[org_role].permissions:
+            return True
+        role_key = WS_ROLE.get(persona)
+        return bool(role_key) and codename in WORKSPACE_ROLES[role_key].permissions
+
+    return users, kwargs, holds
+
+
+def _reverse(name, kwargs):
+    """Reverse `name` with whichever of the sample kwargs its route takes."""
+    resolver = get_resolver()
+    app, _, short = name.rpartition(":")
+    possibilities = resolver.namespace_dict[app][1].reverse_dict.getlist(short) if app else []
+    params = set(possibilities[0][0][0][1]) if possibilities else set()
+    return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in params})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_authorization_matrix(client, world, name):
+    users, kwargs, holds = world
+    url = _reverse(name, kwargs)
+    failures = []
+    for method, required in MATRIX[name].items():
+        for persona in PERSONAS:
+            client.logout()
+            if persona != "anonymous":
+                client.force_login(users[persona])
+            with transaction.atomic():
+                response = client.get(url) if method == "GET" else client.post(url, {})
+                transaction.set_rollback(True)
+            status = response.status_code
+            if status == 302 and "/accounts/login/" in response.get("Location", ""):
+                status = "login"
+            expected = expected_status(persona, required, holds)
+            got = 302 if status == "login" else status if status in {403, 404, 405, 500} else "allowed"
+            if got not in expected:
+                failures.append(
+                    f"{method} {url} as {persona}: got {status}, expected {sorted(map(str, expected))}"
+                )
+    assert not failures, "\n".join(failures)
