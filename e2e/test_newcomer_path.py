@@ -95,6 +95,7 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     expect(page).to_have_url(f"{live_server.url}/orgs/new/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Create your organization")
     expect(page.get_by_role("status").filter(has_text="Welcome to Atrium")).to_be_visible()
+    check_a11y("create-organization page")
     screenshot("02-create-organization")
     watch.assert_clean("create-organization page")
     page.get_by_label("Organization name").fill("Newcomer Labs")
@@ -129,6 +130,7 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     expect(workspace_id).to_have_value(TAKEN_ID)
     expect(id_check).to_contain_text("already taken")
     expect(id_check).to_have_class(re.compile(r"id-check--taken"))
+    expect(name).to_be_focused()  # the live check never steals focus while typing
     screenshot("04-details-id-taken")
 
     # The person picks another ID; the check follows, and the name no longer drives the ID.

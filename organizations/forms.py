@@ -5,7 +5,7 @@ class OrganizationCreateForm(forms.Form):
     name = forms.CharField(
         label="Organization name",
         max_length=100,
-        widget=forms.TextInput(attrs={"autofocus": True, "placeholder": "Acme ML"}),
+        widget=forms.TextInput(attrs={"autofocus": True}),
         help_text="You can change it later. Your organization's web address is derived from it.",
     )
 
