@@ -19,7 +19,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.test.utils import override_settings
 from django.urls import reverse
@@ -28,7 +28,7 @@ from django.utils import timezone
 from organizations.audit import audit_record
 from organizations.models import Dimension, DimensionValue, Membership, Organization, Team
 from organizations.roles import OrganizationRoleKey
-from organizations.services import membership_add, organization_create
+from organizations.services import membership_add, organization_create, team_create, team_member_add
 from workspaces.models import (
     RetiredWorkspaceId,
     Workspace,
@@ -425,13 +425,12 @@ class Command(BaseCommand):
             if organization.slug != ORGANIZATION_SLUG:  # only if another process took the slug meanwhile
                 raise CommandError(f"The URL key “{ORGANIZATION_SLUG}” was taken meanwhile; run again.")
             self.stdout.write(f"Organization “{organization.name}” created")
-        elif not Membership.objects.filter(
-            organization=organization, user=owner, role=OrganizationRoleKey.OWNER
-        ).exists():
-            # Never put users with a published password into somebody else's organization.
+        elif not Membership.objects.filter(organization=organization, user=owner).exists():
+            # Never put users with a published password into somebody else's organization. (Any role
+            # will do: a demo may well have tried transferring ownership.)
             raise CommandError(
                 f"An organization with the URL key “{ORGANIZATION_SLUG}” exists but is not the demo's "
-                "(the demo owner is not its Owner). Nothing was changed."
+                f"({owner.email} is not a member). Nothing was changed."
             )
         else:
             self.stdout.write(f"Organization “{organization.name}” already there")
@@ -480,19 +479,14 @@ class Command(BaseCommand):
         for spec in DEMO_TEAMS:
             team = Team.objects.filter(organization=organization, name__iexact=spec.name).first()
             if team is None:
-                # No team service exists yet; teams hold no role at this point, so no guardian rows
-                # depend on the membership (workspace_create syncs them when it grants the team a role).
-                team = Team.objects.create(
-                    organization=organization, name=spec.name, description=spec.description
-                )
-                team.members.add(*(users[key] for key in spec.members))
-                audit_record(
+                team = team_create(
                     organization=organization,
+                    name=spec.name,
+                    description=spec.description,
                     acting_user=users["owner"],
-                    action="team.create",
-                    target=team,
-                    after={"name": team.name, "members": [users[key].email for key in spec.members]},
                 )
+                for key in spec.members:
+                    team_member_add(team=team, user=users[key], acting_user=users["owner"])
                 created += 1
             teams[spec.name] = team
         self.stdout.write(f"Teams: {created} created, {len(teams) - created} already there")
@@ -560,8 +554,6 @@ class Command(BaseCommand):
         values = DimensionValue.objects.filter(dimension__organization=organization).order_by("position")
         for dimension_id, value_id in values.values_list("dimension_id", "id"):
             dimensions.setdefault(dimension_id, []).append(value_id)
-        # Guardian rows as sync_workspace_permissions would write them for a sole Admin, so that
-        # assignments and guardian rows agree even though no service runs per workspace.
         admin_permission_ids = list(
             Permission.objects.filter(
                 content_type=ContentType.objects.get_for_model(Workspace),
@@ -607,16 +599,7 @@ class Command(BaseCommand):
                 ),
                 batch_size=BATCH_SIZE,
             )
-            WorkspaceUserObjectPermission.objects.bulk_create(
-                (
-                    WorkspaceUserObjectPermission(
-                        content_object_id=w.pk, user_id=owner.pk, permission_id=permission_id
-                    )
-                    for w in workspaces
-                    for permission_id in admin_permission_ids
-                ),
-                batch_size=BATCH_SIZE,
-            )
+            self._insert_admin_permissions(owner, [w.slug for w in workspaces], admin_permission_ids)
             # What the embedded provisioner would have created: an available workspace has credentials.
             WorkspaceServerSecret.objects.bulk_create(
                 (
@@ -637,6 +620,29 @@ class Command(BaseCommand):
             f"Benchmark: {len(slugs)} workspaces created ({slugs[0]} … {slugs[-1]}) in "
             f"{time.monotonic() - started:.1f} s; the organization now has {total}"
         )
+
+    @staticmethod
+    def _insert_admin_permissions(owner, slugs: list[str], permission_ids: list[int]) -> None:
+        """Write the owner's guardian rows on these workspaces, as sync_workspace_permissions would.
+
+        The Admin role holds every workspace permission (dozens), so these are most of the rows of a
+        benchmark; INSERT … SELECT makes them inside the database instead of through half a million
+        model instances, and keeps assignments and guardian rows in agreement (no drift).
+        """
+        qn = connection.ops.quote_name
+        rows = WorkspaceUserObjectPermission._meta
+        columns = ", ".join(
+            qn(rows.get_field(name).column) for name in ("permission", "user", "content_object")
+        )
+        sql = (
+            f"INSERT INTO {qn(rows.db_table)} ({columns}) "
+            f"SELECT p.{qn('id')}, %s, w.{qn(Workspace._meta.pk.column)} "
+            f"FROM {qn(Permission._meta.db_table)} p, {qn(Workspace._meta.db_table)} w "
+            f"WHERE p.{qn('id')} IN ({', '.join(['%s'] * len(permission_ids))}) "
+            f"AND w.{qn(Workspace._meta.get_field('slug').column)} IN ({', '.join(['%s'] * len(slugs))})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [owner.pk, *permission_ids, *slugs])
 
     @staticmethod
     def _free_bench_slugs(count: int) -> list[str]:
