@@ -72,6 +72,9 @@ class Workspace(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    provisioning_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set by the worker that claimed this round of provisioning."
+    )
 
     objects = WorkspaceQuerySet.as_manager()
 

@@ -85,6 +85,18 @@ def workspace_create(
     for value in label_values:
         if value.dimension.organization_id != organization.pk:
             raise ValidationError("A label belongs to another organization.")
+    member_ids = set(
+        Membership.objects.filter(
+            organization=organization, user__in=[g.user for g in grants if g.user]
+        ).values_list("user_id", flat=True)
+    )
+    for grant in grants:
+        if grant.user is not None and grant.user.pk not in member_ids:
+            raise ValidationError(f"{grant.user.email} is not a member of {organization.name}.")
+        if grant.team is not None and grant.team.organization_id != organization.pk:
+            raise ValidationError(f"Team {grant.team.name} belongs to another organization.")
+        if grant.role not in WORKSPACE_ROLES:
+            raise ValidationError("Choose one of the workspace roles.")
     WorkspaceLabel.objects.bulk_create(
         WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value)
         for value in label_values
@@ -133,8 +145,12 @@ def _set_status(workspace: Workspace, status: str, reason: str, **fields) -> Non
 
 def workspace_provision(*, workspace_pk) -> Workspace | None:
     """Run the configured provisioner for one workspace (called by the background task)."""
+    # Claim this round first, so two workers (or a worker and a direct call) never provision twice.
+    claimed = Workspace.objects.filter(
+        pk=workspace_pk, status=WorkspaceStatus.PENDING, provisioning_started_at__isnull=True
+    ).update(provisioning_started_at=timezone.now())
     workspace = Workspace.objects.select_related("organization").filter(pk=workspace_pk).first()
-    if workspace is None or workspace.status != WorkspaceStatus.PENDING:
+    if not claimed:
         return workspace
     provisioner = get_provisioner()
 
@@ -179,7 +195,12 @@ def workspace_retry_provisioning(*, workspace: Workspace, acting_user) -> Worksp
     if workspace.status != WorkspaceStatus.FAILED:
         raise ValidationError("Only a workspace whose provisioning failed can be retried.")
     before = {"status": workspace.status, "reason": workspace.status_reason}
-    _set_status(workspace, WorkspaceStatus.PENDING, "Waiting for a worker to retry provisioning")
+    _set_status(
+        workspace,
+        WorkspaceStatus.PENDING,
+        "Waiting for a worker to retry provisioning",
+        provisioning_started_at=None,
+    )
     audit_record(
         organization=workspace.organization,
         acting_user=acting_user,

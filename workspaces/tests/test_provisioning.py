@@ -77,3 +77,14 @@ def test_only_lifecycle_managers_may_retry(make_workspace, client, add_member, s
     assert client.get(reverse("workspaces:overview", args=["no-retry"])).status_code == 200
     assert client.post(reverse("workspaces:retry", args=["no-retry"])).status_code == 403
     assert Workspace.objects.get(pk=workspace.pk).status == WorkspaceStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_round_of_provisioning_runs_once(make_workspace):
+    from workspaces.services import workspace_provision
+
+    workspace = make_workspace("run-once")
+    workspace_provision(workspace_pk=workspace.pk)
+    Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.PENDING)  # as a late duplicate sees it
+    workspace_provision(workspace_pk=workspace.pk)
+    assert AuditEvent.objects.filter(action="workspace.available", target_id=str(workspace.pk)).count() == 1

@@ -37,8 +37,17 @@ ROLES_BY_EMAIL = {
 
 def seed(*args) -> str:
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    call_command("seed_demo", *args, "--force", stdout=out, stderr=StringIO())
     return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_refuses_without_debug_unless_forced():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="published password"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Organization.objects.exists()
 
 
 def counts() -> dict[str, int]:

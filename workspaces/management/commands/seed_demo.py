@@ -372,8 +372,18 @@ class Command(BaseCommand):
             help=f"Grow the demo organization to N workspaces in total with bulk-created "
             f"{BENCH_PREFIX}NNNNN workspaces (for benchmarks).",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (the demo logins have a published password).",
+        )
 
-    def handle(self, *args, workspaces=None, **options):
+    def handle(self, *args, workspaces=None, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create demo users with a published password while DEBUG is off. "
+                "Use --force if this really is a demo installation."
+            )
         if workspaces is not None and workspaces < 0:
             raise CommandError("--workspaces must be 0 or more.")
         # One transaction: a failed run leaves nothing half-seeded, and the provisioning tasks that
