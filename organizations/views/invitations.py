@@ -1,29 +1,214 @@
-"""Placeholder: the views of this area are being written."""
+"""The Invitations page (invite one person or many, follow what was sent) and the page a link opens.
 
-from django.http import Http404
+The services enforce the rules (who may grant which role, one pending invitation per address, a link
+bound to its e-mail); their ValidationErrors come back to the user as form errors or toasts. The
+invitation link's token appears in no audit event, message or log line: only its hash is stored.
+"""
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..member_forms import BulkInvitationForm, InvitationForm, InvitationSignupForm
+from ..models import Invitation, InvitationStatus
+from ..roles import MANAGE_MEMBERS
 from ..scoping import organization_view
+from ..selectors import (
+    invitation_attach_workspace_grants,
+    invitation_list_history,
+    invitation_list_pending,
+    invitation_workspace_options,
+    organization_role_options,
+)
+
+INVITATIONS_PER_PAGE = 50
+MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
 
 
-@organization_view()
-def invitation_list(request, **kwargs):
-    raise Http404("Not built yet.")
+def _invitation_form(request, data=None) -> InvitationForm:
+    from workspaces.roles import WORKSPACE_ROLES
+
+    return InvitationForm(
+        data,
+        roles=organization_role_options(access=request.access),
+        workspaces=invitation_workspace_options(organization=request.organization, access=request.access),
+        workspace_roles=list(WORKSPACE_ROLES.values()),
+    )
 
 
-@organization_view()
-def invitation_bulk(request, **kwargs):
-    raise Http404("Not built yet.")
+def _bulk_form(request, data=None, initial=None) -> BulkInvitationForm:
+    return BulkInvitationForm(data, initial=initial, roles=organization_role_options(access=request.access))
 
 
-@organization_view()
-def invitation_resend(request, **kwargs):
-    raise Http404("Not built yet.")
+def _list_url(request) -> str:
+    """The invitations page (with its page numbers) an action was made from."""
+    base = reverse("organizations:invitations", args=[request.organization.slug])
+    candidate = request.POST.get("next", "")
+    return candidate if candidate.startswith(base + "?") or candidate == base else base
 
 
-@organization_view()
-def invitation_revoke(request, **kwargs):
-    raise Http404("Not built yet.")
+def _render_page(request, *, form=None, bulk_form=None, bulk_errors=(), status=200):
+    organization = request.organization
+    pending = Paginator(invitation_list_pending(organization=organization), INVITATIONS_PER_PAGE)
+    pending_page = pending.get_page(request.GET.get("page"))
+    history = Paginator(invitation_list_history(organization=organization), INVITATIONS_PER_PAGE)
+    history_page = history.get_page(request.GET.get("history"))
+    context = {
+        "organization": organization,
+        "nav": "invitations",
+        "form": form or _invitation_form(request),
+        "bulk_form": bulk_form or _bulk_form(request),
+        "bulk_errors": bulk_errors,
+        "role_descriptions": organization_role_options(access=request.access),
+        "page": pending_page,
+        "pending": invitation_attach_workspace_grants(pending_page.object_list),
+        "history_page": history_page,
+        "list_url": request.get_full_path(),
+    }
+    return render(request, "organizations/invitations.html", context, status=status)
+
+
+@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+def invitation_list(request):
+    """GET: the page. POST: invite one person."""
+    if request.method != "POST":
+        return _render_page(request)
+    form = _invitation_form(request, request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                organization=request.organization,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                workspace_roles=form.workspace_grants(),
+                acting_user=request.user,
+            )
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("organizations:invitations", org_slug=request.organization.slug)
+    return _render_page(request, form=form)
+
+
+@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+@require_POST
+def invitation_bulk(request):
+    """Invite every good address; give back the bad lines, each with its reason, to be fixed."""
+    bulk_form = _bulk_form(request, request.POST)
+    if not bulk_form.is_valid():
+        return _render_page(request, bulk_form=bulk_form)
+    role = bulk_form.cleaned_data["role"]
+    result = services.invitation_create_bulk(
+        organization=request.organization,
+        lines=bulk_form.cleaned_data["emails"],
+        role=role,
+        acting_user=request.user,
+    )
+    invited = [invitation.email for invitation in result.invited]
+    if invited:
+        count = len(invited)
+        messages.success(request, f"{count} invitation{'s' if count > 1 else ''} sent: {', '.join(invited)}.")
+    if not result.errors:
+        return redirect("organizations:invitations", org_slug=request.organization.slug)
+    # Lines whose address was invited after all (a repeated address) need no fixing.
+    to_fix = [line for line, _ in result.errors if line.strip().strip("<>").lower() not in invited]
+    bulk_form = _bulk_form(request, initial={"emails": "\n".join(to_fix), "role": role})
+    bulk_form.describe_lines_to_fix("bulk-errors")
+    return _render_page(request, bulk_form=bulk_form, bulk_errors=result.errors)
+
+
+@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+@require_POST
+def invitation_resend(request, invitation_id):
+    invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
+    try:
+        services.invitation_resend(invitation=invitation, acting_user=request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(
+            request,
+            f"A new link was sent to {invitation.email}, valid for 7 days. The previous link no longer works.",
+        )
+    return redirect(_list_url(request))
+
+
+@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+@require_POST
+def invitation_revoke(request, invitation_id):
+    invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
+    try:
+        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, f"Invitation to {invitation.email} revoked. Its link no longer works.")
+    return redirect(_list_url(request))
+
+
+def _invitation_not_found(request):
+    response = render(request, "404.html", status=404)
+    response._has_been_logged = True  # Django would log the path, which carries a would-be token
+    return response
 
 
 def invitation_accept(request, token):
-    raise Http404("Not built yet.")
+    """The page an invitation link opens: sign up, log in, or accept, depending on who opens it."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return _invitation_not_found(request)
+    organization = invitation.organization
+    context = {"invitation": invitation, "organization": organization, "accept_url": request.path}
+    status = invitation.effective_status
+    if status != InvitationStatus.PENDING:
+        is_member = (
+            request.user.is_authenticated and organization.memberships.filter(user=request.user).exists()
+        )
+        return render(
+            request,
+            "organizations/invitation_accept.html",
+            context | {"state": status, "is_member": is_member},
+        )
+    user = request.user
+    if user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            return render(request, "organizations/invitation_accept.html", context | {"state": "mismatch"})
+        if request.method == "POST":
+            try:
+                membership = services.invitation_accept(invitation=invitation, user=user)
+            except ValidationError as refusal:
+                context["error"] = " ".join(refusal.messages)
+            else:
+                return _welcome(request, membership)
+        return render(request, "organizations/invitation_accept.html", context | {"state": "confirm"})
+    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+        return render(request, "organizations/invitation_accept.html", context | {"state": "login"})
+    form = InvitationSignupForm(request.POST if request.method == "POST" else None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():  # no account is left behind if the invitation cannot be accepted
+                user = form.save()
+                membership = services.invitation_accept(invitation=invitation, user=user)
+        except ValidationError as refusal:
+            form.add_error(None, refusal)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return _welcome(request, membership)
+    return render(
+        request, "organizations/invitation_accept.html", context | {"state": "signup", "form": form}
+    )
+
+
+def _welcome(request, membership):
+    organization = membership.organization
+    messages.success(
+        request, f"Welcome to {organization.name}! You joined as {membership.get_role_display()}."
+    )
+    return redirect("organizations:home", org_slug=organization.slug)

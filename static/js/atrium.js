@@ -92,3 +92,43 @@
     }
   });
 })();
+
+// --- Confirmation dialogs and htmx toasts (members, invitations) -------------------------------
+(function () {
+  "use strict";
+
+  // <button data-confirm-dialog="id"> opens <dialog class="confirm" id="id">, which holds the real
+  // destructive form and a Cancel (formmethod="dialog"). Without JavaScript the button's own form posts.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-confirm-dialog]");
+    if (!opener) return;
+    var dialog = document.getElementById(opener.getAttribute("data-confirm-dialog"));
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    event.preventDefault();
+    dialog.showModal();
+  });
+
+  // A toast asked for by an htmx response (HX-Trigger: {"atrium:toast": {"level", "message"}}).
+  document.addEventListener("atrium:toast", function (event) {
+    var region = document.getElementById("toasts");
+    var detail = event.detail || {};
+    if (!region || !detail.message) return;
+    var level = ["success", "error", "info"].indexOf(detail.level) >= 0 ? detail.level : "info";
+    var toast = document.createElement("div");
+    toast.className = "toast toast--" + level;
+    toast.setAttribute("role", "status");
+    var text = document.createElement("span");
+    text.textContent = detail.message;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast__close";
+    close.setAttribute("data-dismiss-toast", "");
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    toast.appendChild(text);
+    toast.appendChild(close);
+    region.appendChild(toast);
+    if (level !== "error") setTimeout(function () { toast.remove(); }, 8000);
+  });
+})();
+// --- end: confirmation dialogs and htmx toasts -------------------------------------------------

@@ -1,0 +1,247 @@
+"""Reads of organizations, their members and teams, always scoped to one organization."""
+
+from django.db.models import Count, QuerySet
+
+from .access import Access
+from .models import Membership, Organization, Team
+from .roles import ORGANIZATION_ROLES, OrganizationRole
+
+
+def team_list_for_organization(*, organization: Organization) -> QuerySet[Team]:
+    """The organization's teams by name, each with `member_count`."""
+    return (
+        Team.objects.filter(organization=organization)
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("name", "pk")
+    )
+
+
+def team_get(*, organization: Organization, team_id: int) -> Team | None:
+    """The team `team_id` of `organization`, or None (a team of another organization is not found)."""
+    return team_list_for_organization(organization=organization).filter(pk=team_id).first()
+
+
+def team_members(*, team: Team) -> QuerySet[Membership]:
+    """The memberships of the team's members (so their organization role comes along), by e-mail."""
+    return (
+        Membership.objects.filter(organization_id=team.organization_id, user__teams=team)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def team_member_candidates(*, team: Team) -> QuerySet[Membership]:
+    """Members of the team's organization who are not in the team yet."""
+    return (
+        Membership.objects.filter(organization_id=team.organization_id)
+        .exclude(user__teams=team)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def team_role_options(*, access: Access, current: str = "") -> list[OrganizationRole]:
+    """The organization roles the acting user may give a team: a team's role choices (never Owner) up
+    to the acting user's own rank, plus the team's `current` role so that keeping it stays possible."""
+    team_keys = {key for key, _ in Team._meta.get_field("role").choices}
+    rank = access.membership.organization_role.rank if access.membership else 0
+    return [
+        role
+        for key, role in ORGANIZATION_ROLES.items()
+        if key in team_keys and (role.rank <= rank or key == current)
+    ]
+
+
+def team_workspace_roles(*, team: Team, access: Access) -> list:
+    """The team's role assignments on live workspaces the viewer can see, by workspace ID."""
+    from workspaces.models import WorkspaceRoleAssignment, WorkspaceStatus
+
+    assignments = list(
+        WorkspaceRoleAssignment.objects.filter(team=team)
+        .exclude(workspace__status=WorkspaceStatus.DELETED)
+        .select_related("workspace", "custom_role")
+        .order_by("workspace__slug")
+    )
+    if access.can_list_all_workspaces():
+        return assignments
+    access.prefetch([assignment.workspace for assignment in assignments])
+    return [a for a in assignments if access.can("workspaces.view_workspace", a.workspace)]
+
+
+# --- Members and invitations ----------------------------------------------------------------------
+
+
+def membership_list(*, organization: Organization, search: str = "") -> QuerySet[Membership]:
+    """The organization's memberships by e-mail, optionally matching `search` in name or e-mail.
+
+    Each row's user carries `role_teams`: their teams in this organization that give an organization
+    role (prefetched, so a page of rows costs one query more, whatever its length).
+    """
+    from django.db.models import Prefetch, Q
+
+    memberships = Membership.objects.filter(organization=organization).select_related("user")
+    if search:
+        memberships = memberships.filter(
+            Q(user__email__icontains=search) | Q(user__display_name__icontains=search)
+        )
+    role_teams = Team.objects.filter(organization=organization).exclude(role="").order_by("name", "pk")
+    return memberships.prefetch_related(
+        Prefetch("user__teams", queryset=role_teams, to_attr="role_teams")
+    ).order_by("user__email", "pk")
+
+
+def membership_team_grant(membership: Membership) -> Team | None:
+    """The team that gives this member a higher organization role than their own, if any (the highest).
+
+    Needs `membership_list`'s prefetched `role_teams`.
+    """
+    own_rank = membership.organization_role.rank
+    granting = [team for team in membership.user.role_teams if ORGANIZATION_ROLES[team.role].rank > own_rank]
+    return max(granting, key=lambda team: ORGANIZATION_ROLES[team.role].rank, default=None)
+
+
+def organization_role_options(*, access: Access) -> list[OrganizationRole]:
+    """The organization roles the acting user may grant: up to their own (so only Owners offer Owner)."""
+    rank = access.membership.organization_role.rank if access.membership else 0
+    return [role for role in ORGANIZATION_ROLES.values() if role.rank <= rank]
+
+
+def invitation_list_pending(*, organization: Organization):
+    """Invitations still waiting for an answer (some may have expired meanwhile), newest first."""
+    from .models import Invitation, InvitationStatus
+
+    return (
+        Invitation.objects.filter(organization=organization, status=InvitationStatus.PENDING)
+        .select_related("invited_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitation_list_history(*, organization: Organization):
+    """Invitations that were accepted, revoked or replaced after expiring, newest first."""
+    from .models import Invitation, InvitationStatus
+
+    return (
+        Invitation.objects.filter(organization=organization)
+        .exclude(status=InvitationStatus.PENDING)
+        .select_related("invited_by", "accepted_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def invitation_workspace_options(*, organization: Organization, access: Access) -> list:
+    """Live workspaces of the organization on which the acting user may give roles, by workspace ID."""
+    from workspaces.models import Workspace
+
+    workspaces = list(Workspace.objects.live().filter(organization=organization).order_by("slug"))
+    access.prefetch(workspaces)
+    return [w for w in workspaces if access.can("workspaces.manage_workspace_members", w)]
+
+
+def invitation_attach_workspace_grants(invitations) -> list:
+    """Give each invitation `workspace_grants`: (workspace, role label) pairs, in one query for all."""
+    from workspaces.models import Workspace
+    from workspaces.roles import WORKSPACE_ROLES
+
+    invitations = list(invitations)
+    ids = {grant.get("workspace") for invitation in invitations for grant in invitation.workspace_roles}
+    organization_ids = {invitation.organization_id for invitation in invitations}
+    live = Workspace.objects.live().filter(organization_id__in=organization_ids, pk__in=ids)
+    workspaces = {str(w.pk): w for w in live} if ids else {}
+    for invitation in invitations:
+        invitation.workspace_grants = [
+            (workspaces[grant["workspace"]], WORKSPACE_ROLES[grant["role"]].label)
+            for grant in invitation.workspace_roles
+            if grant.get("workspace") in workspaces and grant.get("role") in WORKSPACE_ROLES
+        ]
+    return invitations
+
+
+# --- Audit log ------------------------------------------------------------------------------------
+
+
+def audit_event_list(
+    *,
+    organization: Organization,
+    actor: str = "",
+    action: str = "",
+    target: str = "",
+    date_from=None,
+    date_to=None,
+):
+    """The organization's audit events, newest first, narrowed by the audit log's filters.
+
+    `actor` matches the recorded e-mail (contains, any case; a number also matches the user id);
+    `target` matches the target's label; `date_from`/`date_to` are inclusive days in UTC.
+    """
+    from datetime import UTC, datetime, time, timedelta
+
+    from django.db.models import Q
+
+    from .models import AuditEvent
+
+    events = AuditEvent.objects.filter(organization=organization).select_related("actor")
+    if actor:
+        match = Q(actor_email__icontains=actor)
+        if actor.isdigit():
+            match |= Q(actor_id=int(actor))
+        events = events.filter(match)
+    if action:
+        events = events.filter(action=action)
+    if target:
+        events = events.filter(target_label__icontains=target)
+    if date_from:
+        events = events.filter(created_at__gte=datetime.combine(date_from, time.min, tzinfo=UTC))
+    if date_to:
+        end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        events = events.filter(created_at__lt=end)
+    return events.order_by("-created_at", "-id")
+
+
+def audit_action_list(*, organization: Organization) -> list[str]:
+    """The actions that occur in the organization's audit log, alphabetically (one query)."""
+    from .models import AuditEvent
+
+    return list(
+        AuditEvent.objects.filter(organization=organization)
+        .order_by("action")
+        .values_list("action", flat=True)
+        .distinct()
+    )
+
+
+def audit_actor_options(*, organization: Organization, limit: int = 500) -> QuerySet[Membership]:
+    """Members to suggest in the audit log's actor filter, by e-mail."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("user__email")[:limit]
+    )
+
+
+def audit_value_json(value) -> str:
+    """A value of an event's before/after as compact JSON (a plain string stays as it is)."""
+    import json
+
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def audit_event_changes(event) -> list[tuple[str, str | None, str | None]]:
+    """(key, before, after) for every key of the event's before/after, as compact JSON.
+
+    A key only in `after` was set (before is None); a key only in `before` was removed (after is None).
+    """
+    before, after = event.before or {}, event.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [("", audit_value_json(before) or None, audit_value_json(after) or None)]
+    keys = list(before) + [key for key in after if key not in before]
+    return [
+        (
+            key,
+            audit_value_json(before[key]) if key in before else None,
+            audit_value_json(after[key]) if key in after else None,
+        )
+        for key in keys
+    ]

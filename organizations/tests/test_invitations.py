@@ -1,0 +1,313 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from organizations import services
+from organizations.models import AuditEvent, Invitation, Membership
+from workspaces.models import WorkspaceRoleAssignment
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r"https?://[^/\s]+(/invitations/([^/\s]+)/)")
+
+
+def _url(name, organization, *args):
+    return reverse(f"organizations:{name}", args=[organization.slug, *args])
+
+
+def _link_path(message) -> str:
+    """The path of the invitation link in a mail (the token is only ever there)."""
+    return LINK.search(message.body).group(1)
+
+
+@pytest.fixture
+def visitor():
+    """Someone opening an invitation link in their own browser, not logged in."""
+    return Client()
+
+
+@pytest.fixture
+def invite(organization, owner, django_capture_on_commit_callbacks):
+    """Invite an address as the owner; returns (invitation, the path of the link that was mailed)."""
+
+    def make(email="new@example.com", role="member", **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            invitation = services.invitation_create(
+                organization=organization, email=email, role=role, acting_user=owner, **kwargs
+            )
+        return invitation, _link_path(mail.outbox[-1])
+
+    return make
+
+
+def test_inviting_someone_mails_a_link_and_records_an_event(
+    owner_client, organization, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            _url("invitations", organization), {"email": "Ada@Example.com", "role": "manager"}, follow=True
+        )
+    page = response.content.decode()
+    assert "Invitation sent to ada@example.com." in page
+    assert "ada@example.com" in page and "Pending" in page and "Manager" in page
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ada@example.com"] and "Acme ML" in message.subject
+    token = LINK.search(message.body).group(2)
+    event = AuditEvent.objects.get(action="invitation.create")
+    assert event.after["email"] == "ada@example.com" and event.after["role"] == "manager"
+    for event in AuditEvent.objects.all():  # the token is a secret: it is never written down
+        assert token not in f"{event.target_label} {event.target_id} {event.before} {event.after}"
+    assert owner_client.get(_link_path(message)).status_code == 200
+
+
+def test_an_invitation_can_give_a_workspace_role(
+    visitor, owner_client, organization, make_workspace, django_capture_on_commit_callbacks
+):
+    workspace = make_workspace("fraud-detection")
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(
+            _url("invitations", organization),
+            {
+                "email": "ws@example.com",
+                "role": "member",
+                "workspace": str(workspace.pk),
+                "workspace_role": "developer",
+            },
+        )
+    page = owner_client.get(_url("invitations", organization)).content.decode()
+    assert "+ Developer on" in page and "fraud-detection" in page
+    response = visitor.post(
+        _link_path(mail.outbox[0]), {"password": "a-long-passphrase-7", "display_name": "Wes"}
+    )
+    assert response.status_code == 302
+    assert (
+        WorkspaceRoleAssignment.objects.get(workspace=workspace, user__email="ws@example.com").role
+        == "developer"
+    )
+
+
+def test_a_workspace_role_needs_its_workspace(owner_client, organization, make_workspace):
+    make_workspace("churn-model")
+    response = owner_client.post(
+        _url("invitations", organization),
+        {"email": "x@example.com", "role": "member", "workspace_role": "viewer"},
+    )
+    assert "Choose the workspace for this role" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_refused_invitation_keeps_what_was_typed(owner_client, organization, add_member):
+    add_member("member", "taken@example.com")
+    response = owner_client.post(
+        _url("invitations", organization), {"email": "taken@example.com", "role": "viewer"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "taken@example.com is already a member of Acme ML." in page
+    assert 'value="taken@example.com"' in page and '<option value="viewer" selected>' in page
+    assert not Invitation.objects.exists() and not mail.outbox
+
+
+def test_a_second_pending_invitation_is_refused(owner_client, organization, invite):
+    invite("twice@example.com")
+    response = owner_client.post(
+        _url("invitations", organization), {"email": "twice@example.com", "role": "member"}
+    )
+    assert "already has a pending invitation. Resend it instead." in response.content.decode()
+
+
+def test_admins_cannot_invite_owners(client, organization, add_member):
+    admin = add_member("admin", "admin@example.com")
+    client.force_login(admin)
+    page = client.get(_url("invitations", organization)).content.decode()
+    assert '<option value="admin"' in page and '<option value="owner"' not in page
+    response = client.post(_url("invitations", organization), {"email": "boss@example.com", "role": "owner"})
+    assert "Select a valid choice" in response.content.decode() and not Invitation.objects.exists()
+
+
+def test_bulk_invites_the_good_lines_and_reports_each_bad_one(
+    owner_client, organization, add_member, django_capture_on_commit_callbacks
+):
+    add_member("viewer", "already@example.com")
+    lines = "good1@example.com\nnot-an-address\ngood2@example.com, already@example.com\ngood1@example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            _url("invitation_bulk", organization), {"bulk-emails": lines, "bulk-role": "viewer"}
+        )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert sorted(Invitation.objects.values_list("email", flat=True)) == [
+        "good1@example.com",
+        "good2@example.com",
+    ]
+    assert set(Invitation.objects.values_list("role", flat=True)) == {"viewer"}
+    assert sorted(m.to[0] for m in mail.outbox) == ["good1@example.com", "good2@example.com"]
+    assert "2 invitations sent: good1@example.com, good2@example.com." in page
+    assert "3 lines could not be invited" in page
+    assert "not-an-address</span>: This is not a valid e-mail address." in page
+    assert "already@example.com</span>: already@example.com is already a member of Acme ML." in page
+    assert "This address appears twice; it was invited once." in page
+    # The lines to fix stay in the box; the invited ones (and the repeated one) are gone from it.
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    assert textarea.split() == ["not-an-address", "already@example.com"]
+
+
+def test_bulk_with_only_good_lines_returns_to_the_page(owner_client, organization):
+    response = owner_client.post(
+        _url("invitation_bulk", organization),
+        {"bulk-emails": "a@example.com b@example.com", "bulk-role": "member"},
+    )
+    assert response.status_code == 302 and Invitation.objects.count() == 2
+
+
+def test_bulk_needs_addresses(owner_client, organization):
+    response = owner_client.post(
+        _url("invitation_bulk", organization), {"bulk-emails": "", "bulk-role": "member"}
+    )
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+
+
+def test_resend_replaces_the_link(
+    visitor, owner_client, organization, invite, django_capture_on_commit_callbacks
+):
+    invitation, old_link = invite("again@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(_url("invitation_resend", organization, invitation.pk), follow=True)
+    assert "A new link was sent to again@example.com" in response.content.decode()
+    assert len(mail.outbox) == 2
+    new_link = _link_path(mail.outbox[1])
+    assert new_link != old_link
+    assert visitor.get(old_link).status_code == 404
+    assert "Join Acme ML on Atrium" in visitor.get(new_link).content.decode()
+    assert AuditEvent.objects.filter(action="invitation.resend").exists()
+
+
+def test_revoke_makes_the_link_say_so(visitor, owner_client, organization, invite):
+    invitation, link = invite("gone@example.com")
+    response = owner_client.post(_url("invitation_revoke", organization, invitation.pk), follow=True)
+    page = response.content.decode()
+    assert "Invitation to gone@example.com revoked." in page and "Revoked" in page
+    answer = visitor.get(link).content.decode()
+    assert "This invitation was revoked" in answer
+    assert visitor.post(link, {"password": "a-long-passphrase-7"}).status_code == 200
+    assert not User.objects.filter(email="gone@example.com").exists()
+
+
+def test_an_invitation_expires_after_seven_days(visitor, owner_client, organization, invite):
+    invitation, link = invite("late@example.com")
+    assert timedelta(days=6, hours=23) < invitation.expires_at - timezone.now() <= timedelta(days=7)
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert "This invitation has expired" in visitor.get(link).content.decode()
+    page = owner_client.get(_url("invitations", organization)).content.decode()
+    assert "badge--failed" in page and "Expired" in page
+
+
+def test_accepting_as_a_new_user_signs_up_with_the_invited_address(client, organization, invite):
+    invitation, link = invite("newbie@example.com", role="viewer")
+    page = client.get(link).content.decode()
+    assert "Join Acme ML on Atrium" in page and "Olivia Owner invited you" in page
+    assert 'value="newbie@example.com"' in page and "readonly" in page
+    response = client.post(
+        link,
+        {"email": "someone-else@example.com", "password": "a-long-passphrase-7", "display_name": "Newbie"},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/orgs/{organization.slug}/"
+    user = User.objects.get(display_name="Newbie")
+    assert user.email == "newbie@example.com"
+    assert not User.objects.filter(email="someone-else@example.com").exists()
+    assert Membership.objects.get(organization=organization, user=user).role == "viewer"
+    home = client.get(response["Location"]).content.decode()  # logged in
+    assert "Welcome to Acme ML! You joined as Viewer." in home
+    assert Invitation.objects.get(pk=invitation.pk).status == "accepted"
+    assert "This invitation was already used" in client.get(link).content.decode()
+
+
+def test_sign_up_validates_the_password(client, organization, invite):
+    _, link = invite("weak@example.com")
+    response = client.post(link, {"password": "123"})
+    assert response.status_code == 200 and "This password is too short" in response.content.decode()
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+def test_an_existing_account_is_asked_to_log_in(client, organization, invite, make_user):
+    make_user("known@example.com")
+    _, link = invite("known@example.com")
+    page = client.get(link).content.decode()
+    assert "Log in to accept" in page and f'href="/accounts/login/?next={link}"' in page
+
+
+def test_accepting_as_the_logged_in_invitee(client, organization, invite, make_user):
+    user = make_user("invitee@example.com")
+    invitation, link = invite("invitee@example.com", role="manager")
+    client.force_login(user)
+    page = client.get(link).content.decode()
+    assert "Accept invitation" in page and "You are logged in as invitee@example.com" in page
+    response = client.post(link)
+    assert response["Location"] == f"/orgs/{organization.slug}/"
+    assert Membership.objects.get(organization=organization, user=user).role == "manager"
+    assert AuditEvent.objects.filter(action="invitation.accept", actor=user).exists()
+    assert "Go to Acme ML" in client.get(link).content.decode()
+
+
+def test_another_logged_in_user_is_refused(client, organization, invite, make_user):
+    stranger = make_user("stranger@example.com")
+    _, link = invite("intended@example.com")
+    client.force_login(stranger)
+    page = client.get(link).content.decode()
+    assert (
+        "This invitation is for intended@example.com, but you are logged in as stranger@example.com." in page
+    )
+    assert "Log out" in page
+    client.post(link)
+    assert not Membership.objects.filter(organization=organization, user=stranger).exists()
+    assert Invitation.objects.get(email="intended@example.com").status == "pending"
+
+
+def test_an_unknown_token_is_not_found_and_not_logged(client, caplog):
+    response = client.get(reverse("invitation_accept", args=["not-a-real-token"]))
+    assert response.status_code == 404 and "Page not found" in response.content.decode()
+    assert "not-a-real-token" not in caplog.text
+
+
+@pytest.mark.parametrize("role", ["member", "viewer", "manager"])
+def test_members_without_manage_members_get_403(client, organization, add_member, invite, role):
+    invitation, _ = invite("someone@example.com")
+    member = add_member(role, "colleague@example.com")
+    client.force_login(member)
+    assert client.get(_url("invitations", organization)).status_code == 403
+    assert (
+        client.post(
+            _url("invitations", organization), {"email": "x@example.com", "role": "member"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(_url("invitation_bulk", organization), {"bulk-emails": "y@example.com"}).status_code
+        == 403
+    )
+    assert client.post(_url("invitation_resend", organization, invitation.pk)).status_code == 403
+    assert client.post(_url("invitation_revoke", organization, invitation.pk)).status_code == 403
+    assert Invitation.objects.get().status == "pending" and Invitation.objects.count() == 1
+
+
+def test_outsiders_get_404(client, organization, outsider, invite):
+    invitation, _ = invite("someone@example.com")
+    client.force_login(outsider)
+    assert client.get(_url("invitations", organization)).status_code == 404
+    assert client.post(_url("invitation_revoke", organization, invitation.pk)).status_code == 404
+    assert client.post(_url("invitation_resend", organization, invitation.pk)).status_code == 404
+    assert Invitation.objects.get().status == "pending"
+
+
+def test_resend_and_revoke_are_post_only(owner_client, organization, invite):
+    invitation, _ = invite()
+    for name in ("invitation_resend", "invitation_revoke"):
+        assert owner_client.get(_url(name, organization, invitation.pk)).status_code == 405
+    assert owner_client.get(_url("invitation_bulk", organization)).status_code == 405
