@@ -228,17 +228,35 @@ def audit_value_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
 
 
-def audit_event_changes(event) -> list[tuple[str, str | None, str | None]]:
-    """(key, before, after) for every key of the event's before/after, as compact JSON.
+class AuditChange:
+    """One key of an event's before/after, as compact JSON: `kind` is changed, added, removed or same."""
 
-    A key only in `after` was set (before is None); a key only in `before` was removed (after is None).
+    __slots__ = ("after", "before", "key")
+
+    def __init__(self, key: str, before: str | None, after: str | None):
+        self.key, self.before, self.after = key, before, after
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "same" if self.before == self.after else "changed"
+
+
+def audit_event_changes(event) -> list[AuditChange]:
+    """Every key of the event's before/after, in the order they were recorded.
+
+    A key only in `after` was set, a key only in `before` was removed; a key with the same value on
+    both sides names what the change was about (e.g. the cell of a role).
     """
     before, after = event.before or {}, event.after or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
-        return [("", audit_value_json(before) or None, audit_value_json(after) or None)]
+        return [AuditChange("", audit_value_json(before) or None, audit_value_json(after) or None)]
     keys = list(before) + [key for key in after if key not in before]
     return [
-        (
+        AuditChange(
             key,
             audit_value_json(before[key]) if key in before else None,
             audit_value_json(after[key]) if key in after else None,

@@ -226,12 +226,35 @@ def _team_snapshot(team: Team) -> dict:
     return {"name": team.name, "description": team.description, "role": team.role}
 
 
+TEAM_ROLE_KEYS = frozenset(key for key, _ in Team._meta.get_field("role").choices)
+
+
+def _check_team_role(*, organization: Organization, acting_user, role: str) -> None:
+    """A team's organization role: one a team may hold (never Owner) and the acting user may grant."""
+    if role not in TEAM_ROLE_KEYS:
+        raise ValidationError({"role": "Choose one of the organization roles a team can hold."})
+    _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+
+
+def _check_may_manage_team_role(*, team: Team, acting_user) -> None:
+    """Whoever changes who holds a team's organization role must hold at least that role themselves;
+    otherwise a Manager could join an Admin team and become Admin."""
+    if not team.role:
+        return
+    acting = _membership_of(team.organization, acting_user)
+    if acting is None or ORGANIZATION_ROLES[team.role].rank > acting.organization_role.rank:
+        raise ValidationError(
+            f"{team.name} gives its members the organization role {team.get_role_display()}, "
+            "which is above your own: only someone with that role can change it or its members."
+        )
+
+
 @transaction.atomic
 def team_create(
     *, organization: Organization, name: str, description: str = "", role: str = "", acting_user
 ) -> Team:
     if role:
-        _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+        _check_team_role(organization=organization, acting_user=acting_user, role=role)
     if Team.objects.filter(organization=organization, name__iexact=name.strip()).exists():
         raise ValidationError({"name": "A team with this name already exists."})
     team = Team.objects.create(
@@ -245,8 +268,10 @@ def team_create(
 @transaction.atomic
 def team_update(*, team: Team, name: str, description: str, role: str, acting_user) -> Team:
     organization = team.organization
-    if role and role != team.role:
-        _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+    if role != team.role:
+        _check_may_manage_team_role(team=team, acting_user=acting_user)
+        if role:
+            _check_team_role(organization=organization, acting_user=acting_user, role=role)
     if Team.objects.filter(organization=organization, name__iexact=name.strip()).exclude(pk=team.pk).exists():
         raise ValidationError({"name": "A team with this name already exists."})
     before = _team_snapshot(team)
@@ -264,6 +289,7 @@ def team_delete(*, team: Team, acting_user) -> None:
     from workspaces.models import Workspace
     from workspaces.permission_sync import sync_workspace_permissions
 
+    _check_may_manage_team_role(team=team, acting_user=acting_user)
     organization = team.organization
     member_ids = list(team.members.values_list("pk", flat=True))
     workspaces = list(Workspace.objects.filter(role_assignments__team=team).distinct())
@@ -282,6 +308,7 @@ def team_member_add(*, team: Team, user, acting_user) -> None:
 
     if not Membership.objects.filter(organization=team.organization, user=user).exists():
         raise ValidationError("Only members of the organization can join its teams.")
+    _check_may_manage_team_role(team=team, acting_user=acting_user)
     if team.members.filter(pk=user.pk).exists():
         raise ValidationError(f"{user.email} is already in {team.name}.")
     team.members.add(user)
@@ -295,6 +322,8 @@ def team_member_add(*, team: Team, user, acting_user) -> None:
 def team_member_remove(*, team: Team, user, acting_user) -> None:
     from workspaces.permission_sync import sync_workspaces_of_team
 
+    if user.pk != acting_user.pk:  # leaving a team oneself is always allowed
+        _check_may_manage_team_role(team=team, acting_user=acting_user)
     team.members.remove(user)
     sync_organization_permissions(team.organization, user_ids=[user.pk])
     sync_workspaces_of_team(team)
@@ -440,7 +469,9 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Join the organization (and the invited workspaces) as `user`, whose e-mail must match."""
     from workspaces.models import Workspace, WorkspaceRoleAssignment
     from workspaces.permission_sync import sync_workspace_permissions
+    from workspaces.onboarding import INVITE_TEAMMATE
     from workspaces.roles import WORKSPACE_ROLES
+    from workspaces.services import onboarding_step_complete
 
     invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
     if invitation.effective_status != InvitationStatus.PENDING:
@@ -462,6 +493,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
                 workspace=workspace, user=user, defaults={"role": grant["role"]}
             )
             sync_workspace_permissions(workspace)
+            onboarding_step_complete(workspace=workspace, key=INVITE_TEAMMATE)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by, invitation.accepted_at = user, timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])

@@ -1,6 +1,6 @@
 """Reads of workspaces, always scoped to one organization first."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
@@ -81,3 +81,215 @@ def organization_members_for_grants(*, organization: Organization, exclude_user=
     if exclude_user is not None:
         members = members.exclude(user=exclude_user)
     return members.order_by("user__email")
+
+
+# --- Workspace members: who has access, and where it comes from ------------------------------------
+
+#: The rank of someone who may grant any workspace role (organization-wide workspace admins).
+UNLIMITED_RANK = 10**6
+
+
+@dataclass(frozen=True)
+class RoleOption:
+    """One choice of a workspace role select: a predefined role ("developer") or a custom one
+    ("custom:<id>")."""
+
+    value: str
+    label: str
+    rank: int
+    definition: object  # a WorkspaceRole or a WorkspaceCustomRole
+    is_custom: bool = False
+
+    @property
+    def role(self) -> str:
+        return "" if self.is_custom else self.value
+
+    @property
+    def custom_role(self):
+        return self.definition if self.is_custom else None
+
+
+def role_option_value(assignment) -> str:
+    """The select value of an assignment's role."""
+    return f"custom:{assignment.custom_role_id}" if assignment.custom_role_id else assignment.role
+
+
+def workspace_role_options(*, organization: Organization) -> list[RoleOption]:
+    """The predefined workspace roles (highest first), then the organization's custom roles."""
+    from .models import WorkspaceCustomRole
+    from .roles import WORKSPACE_ROLES
+
+    options = [
+        RoleOption(role.key, role.label, role.rank, role)
+        for role in sorted(WORKSPACE_ROLES.values(), key=lambda r: -r.rank)
+    ]
+    options += [
+        RoleOption(f"custom:{role.pk}", role.name, role.rank, role, is_custom=True)
+        for role in WorkspaceCustomRole.objects.filter(organization=organization).order_by("name")
+    ]
+    return options
+
+
+def workspace_grant_rank(*, workspace: Workspace, access: Access) -> int:
+    """How high the acting user may grant on `workspace`: anything for organization-wide workspace
+    admins, otherwise up to their best role there (their own or a team's). The services apply the same
+    rule; this lets pages offer only the roles the user may give."""
+    from organizations.roles import ADMINISTER_ALL_WORKSPACES
+
+    from .models import WorkspaceRoleAssignment
+
+    if access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
+        return UNLIMITED_RANK
+    assignments = (
+        WorkspaceRoleAssignment.objects.filter(workspace=workspace)
+        .filter(Q(user=access.user) | Q(team__members=access.user))
+        .select_related("custom_role")
+    )
+    return max((a.role_definition.rank for a in assignments), default=0)
+
+
+@dataclass(frozen=True)
+class TeamGrant:
+    """A workspace role someone holds through a team."""
+
+    team: object
+    role: object  # a WorkspaceRole or a WorkspaceCustomRole
+
+
+@dataclass(frozen=True)
+class OrganizationGrant:
+    """An organization role that makes someone an admin of every workspace; `team` when it is a
+    team's organization role rather than their own."""
+
+    role: object  # an OrganizationRole
+    team: object = None
+
+
+@dataclass
+class WorkspaceMemberRow:
+    """One person with access to a workspace and every source of it."""
+
+    user: object
+    membership: Membership
+    assignment: object = None  # their direct WorkspaceRoleAssignment, if any
+    team_grants: list[TeamGrant] = field(default_factory=list)
+    organization_grants: list[OrganizationGrant] = field(default_factory=list)
+
+    @property
+    def rank(self) -> int:
+        if self.organization_grants:
+            return UNLIMITED_RANK
+        ranks = [grant.role.rank for grant in self.team_grants]
+        if self.assignment is not None:
+            ranks.append(self.assignment.role_definition.rank)
+        return max(ranks, default=0)
+
+    @property
+    def sort_key(self) -> tuple:
+        return ((self.user.display_name or self.user.email).lower(), self.user.email)
+
+
+@dataclass
+class WorkspaceMembers:
+    rows: list[WorkspaceMemberRow]  # everyone with access, by name
+    candidates: list[Membership]  # members of the organization without a direct role here
+
+    def row_for(self, user_id) -> WorkspaceMemberRow | None:
+        return next((row for row in self.rows if row.user.pk == user_id), None)
+
+
+def workspace_members(workspace: Workspace) -> WorkspaceMembers:
+    """Everyone who can enter `workspace`, with their direct role, their teams' roles and the
+    organization roles that make them admins of every workspace. Four queries, however many people."""
+    from organizations.models import Team
+    from organizations.roles import ADMINISTER_ALL_WORKSPACES, ORGANIZATION_ROLES
+
+    from .models import WorkspaceRoleAssignment
+
+    assignments = list(
+        WorkspaceRoleAssignment.objects.filter(workspace=workspace).select_related("team", "custom_role")
+    )
+    memberships = {
+        m.user_id: m
+        for m in Membership.objects.filter(organization_id=workspace.organization_id).select_related("user")
+    }
+    rows: dict[int, WorkspaceMemberRow] = {}
+
+    def row(user_id) -> WorkspaceMemberRow | None:
+        if user_id not in rows and user_id in memberships:  # people who left the organization have no access
+            rows[user_id] = WorkspaceMemberRow(
+                user=memberships[user_id].user, membership=memberships[user_id]
+            )
+        return rows.get(user_id)
+
+    team_assignments = {}
+    for assignment in assignments:
+        if assignment.user_id:
+            if (entry := row(assignment.user_id)) is not None:
+                entry.assignment = assignment
+        else:
+            team_assignments[assignment.team_id] = assignment
+    if team_assignments:
+        through = Team.members.through.objects.filter(team_id__in=team_assignments).order_by("team__name")
+        for team_id, user_id in through.values_list("team_id", "user_id"):
+            if (entry := row(user_id)) is not None:
+                assignment = team_assignments[team_id]
+                entry.team_grants.append(TeamGrant(assignment.team, assignment.role_definition))
+
+    admin_roles = [
+        key for key, role in ORGANIZATION_ROLES.items() if ADMINISTER_ALL_WORKSPACES in role.permissions
+    ]
+    for user_id, membership in memberships.items():
+        if membership.role in admin_roles:
+            row(user_id).organization_grants.append(OrganizationGrant(ORGANIZATION_ROLES[membership.role]))
+    admin_teams = (
+        Team.members.through.objects.filter(
+            team__organization_id=workspace.organization_id, team__role__in=admin_roles
+        )
+        .select_related("team")
+        .order_by("team__name")
+    )
+    for link in admin_teams:
+        if (entry := row(link.user_id)) is not None:
+            entry.organization_grants.append(OrganizationGrant(ORGANIZATION_ROLES[link.team.role], link.team))
+
+    candidates = [
+        m
+        for m in sorted(memberships.values(), key=lambda m: m.user.email)
+        if m.user_id not in rows or rows[m.user_id].assignment is None
+    ]
+    return WorkspaceMembers(rows=sorted(rows.values(), key=lambda r: r.sort_key), candidates=candidates)
+
+
+@dataclass
+class WorkspaceTeams:
+    assignments: list  # the team role assignments here; each team carries `member_count`
+    candidates: list  # teams of the organization without a role here
+
+
+def workspace_teams(workspace: Workspace) -> WorkspaceTeams:
+    """The teams holding a role on `workspace` (by name) and the organization's other teams. Two queries."""
+    from django.db.models import Count
+
+    from organizations.models import Team
+
+    from .models import WorkspaceRoleAssignment
+
+    teams = {
+        team.pk: team
+        for team in Team.objects.filter(organization_id=workspace.organization_id)
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("name")
+    }
+    assignments = [
+        assignment
+        for assignment in WorkspaceRoleAssignment.objects.filter(workspace=workspace, team__isnull=False)
+        .select_related("custom_role")
+        .order_by("created_at")
+        if assignment.team_id in teams
+    ]
+    for assignment in assignments:
+        assignment.team = teams[assignment.team_id]  # the annotated instance, so no query per row
+    assignments.sort(key=lambda a: a.team.name.lower())
+    held = {assignment.team_id for assignment in assignments}
+    return WorkspaceTeams(assignments=assignments, candidates=[t for t in teams.values() if t.pk not in held])
