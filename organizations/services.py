@@ -305,10 +305,12 @@ def team_delete(*, team: Team, acting_user) -> None:
 @transaction.atomic
 def team_member_add(*, team: Team, user, acting_user) -> None:
     from workspaces.permission_sync import sync_workspaces_of_team
+    from workspaces.services import team_workspace_roles_check
 
     if not Membership.objects.filter(organization=team.organization, user=user).exists():
         raise ValidationError("Only members of the organization can join its teams.")
     _check_may_manage_team_role(team=team, acting_user=acting_user)
+    team_workspace_roles_check(team=team, acting_user=acting_user)
     if team.members.filter(pk=user.pk).exists():
         raise ValidationError(f"{user.email} is already in {team.name}.")
     team.members.add(user)
@@ -468,8 +470,8 @@ def invitation_for_token(token: str) -> Invitation | None:
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Join the organization (and the invited workspaces) as `user`, whose e-mail must match."""
     from workspaces.models import Workspace, WorkspaceRoleAssignment
-    from workspaces.permission_sync import sync_workspace_permissions
     from workspaces.onboarding import INVITE_TEAMMATE
+    from workspaces.permission_sync import sync_workspace_permissions
     from workspaces.roles import WORKSPACE_ROLES
     from workspaces.services import onboarding_step_complete
 

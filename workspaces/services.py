@@ -5,13 +5,11 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from organizations.access import Access
 from organizations.audit import audit_record
 from organizations.models import DimensionValue, Membership, Organization, Team
-from organizations.roles import ADMINISTER_ALL_WORKSPACES
 
 from . import onboarding
 from .models import (
@@ -25,7 +23,7 @@ from .models import (
 from .permission_sync import sync_workspace_permissions
 from .provisioners import get_provisioner
 from .roles import ACTION_KEYS, RESOURCE_KEYS, WORKSPACE_ROLES, WorkspaceRoleKey, cell
-from .selectors import workspace_id_check
+from .selectors import workspace_grant_rank, workspace_id_check
 
 logger = logging.getLogger(__name__)
 
@@ -264,18 +262,9 @@ def _role_definition(role: str = "", custom_role: WorkspaceCustomRole | None = N
 
 
 def _acting_rank(workspace: Workspace, acting_user) -> int:
-    """How high the acting user may grant on this workspace: org-wide admins and workspace Admins grant
-    anything; others up to their own best role there."""
-    access = Access.for_user(acting_user, workspace.organization)
-    if access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
-        return 10**6
-    ranks = [
-        a.role_definition.rank
-        for a in WorkspaceRoleAssignment.objects.filter(workspace=workspace)
-        .filter(Q(user=acting_user) | Q(team__members=acting_user))
-        .select_related("custom_role")
-    ]
-    return max(ranks, default=0)
+    return workspace_grant_rank(
+        workspace=workspace, access=Access.for_user(acting_user, workspace.organization)
+    )
 
 
 def _check_may_assign(*, workspace: Workspace, acting_user, definition, user=None) -> None:
@@ -420,3 +409,63 @@ def custom_role_delete(*, role: WorkspaceCustomRole, acting_user) -> None:
     audit_record(organization=role.organization, acting_user=acting_user, action="role.delete", target=role,
                  before={"name": role.name, "permissions": role.cells})  # fmt: skip
     role.delete()
+
+
+# --- Lifecycle: deactivation -----------------------------------------------------------------------
+
+
+def _provisioner_stop(workspace: Workspace) -> None:
+    try:
+        get_provisioner().stop(workspace)
+    except Exception:  # the workspace stays deactivated; its server is stopped on the next attempt
+        logger.exception("Stopping the server of workspace %s failed", workspace.slug)
+
+
+@transaction.atomic
+def workspace_deactivate(*, workspace: Workspace, acting_user) -> Workspace:
+    """Deactivate a workspace: status and desired state become `deactivated`, its server is stopped
+    after commit, and the change is audited. Deactivating a deactivated workspace changes nothing.
+
+    Raises ValidationError for a deleted workspace.
+    """
+    from .models import DesiredState
+
+    workspace = Workspace.objects.select_for_update().select_related("organization").get(pk=workspace.pk)
+    if workspace.status == WorkspaceStatus.DELETED:
+        raise ValidationError(f"“{workspace.slug}” is deleted; it cannot be deactivated.")
+    if (
+        workspace.status == WorkspaceStatus.DEACTIVATED
+        and workspace.desired_state == DesiredState.DEACTIVATED
+    ):
+        return workspace
+    before = {"status": workspace.status, "desired_state": workspace.desired_state}
+    who = getattr(acting_user, "email", "") or "an administrator"
+    _set_status(
+        workspace,
+        WorkspaceStatus.DEACTIVATED,
+        f"Deactivated by {who}",
+        desired_state=DesiredState.DEACTIVATED,
+    )
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action="workspace.deactivate",
+        target=workspace,
+        before=before,
+        after={"status": WorkspaceStatus.DEACTIVATED, "desired_state": DesiredState.DEACTIVATED},
+    )
+    transaction.on_commit(lambda: _provisioner_stop(workspace))
+    return workspace
+
+
+def team_workspace_roles_check(*, team: Team, acting_user) -> None:
+    """Changing who is in a team changes who holds its workspace roles: the acting user must be able to
+    grant each of them, or a Manager could make themselves Admin of a workspace through a team."""
+    for assignment in WorkspaceRoleAssignment.objects.filter(team=team).select_related(
+        "workspace", "custom_role"
+    ):
+        if assignment.role_definition.rank > _acting_rank(assignment.workspace, acting_user):
+            raise ValidationError(
+                f"Team {team.name} is {assignment.role_definition.label} of {assignment.workspace.slug}, "
+                "a role above yours there: ask an admin of that workspace to change its members."
+            )

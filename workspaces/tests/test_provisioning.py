@@ -85,6 +85,8 @@ def test_a_round_of_provisioning_runs_once(make_workspace):
 
     workspace = make_workspace("run-once")
     workspace_provision(workspace_pk=workspace.pk)
-    Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.PENDING)  # as a late duplicate sees it
+    Workspace.objects.filter(pk=workspace.pk).update(
+        status=WorkspaceStatus.PENDING
+    )  # as a late duplicate sees it
     workspace_provision(workspace_pk=workspace.pk)
     assert AuditEvent.objects.filter(action="workspace.available", target_id=str(workspace.pk)).count() == 1
