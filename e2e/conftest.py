@@ -99,13 +99,13 @@ def watch(page, live_server):
 
 @pytest.fixture
 def check_a11y(page):
-    """Run axe-core on the current page; fail on any serious or critical violation."""
+    """Run axe-core on the current page (or the page given as `on`); fail on serious or critical violations."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 
-    def check(where: str) -> None:
-        results = axe.run(page)
+    def check(where: str, on=None) -> None:
+        results = axe.run(on or page)
         violations = results.response["violations"]
         for violation in violations:  # minor/moderate ones are reported, not failed (see with -rP)
             if violation.get("impact") not in AXE_BLOCKING_IMPACTS:
