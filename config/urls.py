@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from organizations.org_admin import org_admin_site
 from organizations.views import core as organization_views
 from organizations.views import invitations as invitation_views
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("", include("workspaces.urls")),
     path("admin/", admin.site.urls),
+    path("org-admin/", org_admin_site.urls),
 ]

@@ -1,0 +1,238 @@
+"""The audit log page: filters in the URL, htmx table swaps, CSV export, access, query budget."""
+
+import csv
+import io
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from organizations.audit import audit_record
+from organizations.models import AuditEvent, Team
+from organizations.roles import OrganizationRoleKey
+
+pytestmark = pytest.mark.django_db
+
+
+def audit_url(organization):
+    return reverse("organizations:audit", args=[organization.slug])
+
+
+def record_at(when, *, organization, actor, action, label, before=None, after=None):
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return audit_record(
+            organization=organization,
+            acting_user=actor,
+            action=action,
+            target=Team(pk=len(label), name=label),
+            before=before,
+            after=after,
+        )
+
+
+@pytest.fixture
+def history(organization, owner, add_member):
+    """Four events by two people on three days (plus the events of creating the organization)."""
+    admin = add_member(OrganizationRoleKey.ADMIN, "ada@example.com")
+    events = {
+        "old": record_at(
+            datetime(2024, 1, 10, 9, tzinfo=UTC), organization=organization, actor=owner,
+            action="team.create", label="Platform", after={"name": "Platform"},
+        ),
+        "rename": record_at(
+            datetime(2024, 2, 1, 23, 59, tzinfo=UTC), organization=organization, actor=admin,
+            action="team.update", label="Platform Core",
+            before={"name": "Platform", "role": ""}, after={"name": "Platform Core", "role": "viewer"},
+        ),
+        "other": record_at(
+            datetime(2024, 2, 2, 0, 1, tzinfo=UTC), organization=organization, actor=admin,
+            action="team.create", label="Research", after={"name": "Research"},
+        ),
+        "evil": record_at(
+            datetime(2024, 3, 5, 12, tzinfo=UTC), organization=organization, actor=owner,
+            action="team.create", label="=HYPERLINK(1)", after={"name": "=HYPERLINK(1)"},
+        ),
+    }  # fmt: skip
+    return events
+
+
+def test_the_log_lists_events_with_actor_action_target_diff_and_exact_time(
+    owner_client, organization, history
+):
+    response = owner_client.get(audit_url(organization))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "team.<wbr>update</td>" in page and "ada@example.com" in page and "Platform Core" in page
+    # before → after, as compact JSON per key
+    assert '<span class="audit-diff__key">role</span> <del title="">""</del>' in page
+    assert '<ins title="viewer">viewer</ins>' in page
+    assert "Platform</del>" in page and "Platform Core</ins>" in page
+    assert 'datetime="2024-02-01T23:59:00+00:00" title="2024-02-01 23:59 UTC"' in page
+    assert "organization.<wbr>create</td>" in page  # the organization's own creation is there too
+    assert 'href="/orgs/acme-ml/settings/audit/?format=csv"' in page
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"actor": "ada@"}, ["Platform Core", "Research"]),
+        ({"actor": "ADA@EXAMPLE.COM"}, ["Platform Core", "Research"]),
+        ({"action": "team.update"}, ["Platform Core"]),
+        ({"target": "platform"}, ["Platform Core", "Platform"]),
+        ({"date_from": "2024-02-01", "date_to": "2024-02-01"}, ["Platform Core"]),
+        ({"date_from": "2024-02-02", "date_to": "2024-03-05"}, ["Research", "=HYPERLINK(1)"]),
+        ({"actor": "owner@example.com", "action": "team.create", "date_to": "2024-02-28"}, ["Platform"]),
+    ],
+)
+def test_filters_narrow_the_table(owner_client, organization, history, query, expected):
+    response = owner_client.get(audit_url(organization), query)
+    assert response.status_code == 200
+    page = response.content.decode()
+    for label in ("Platform Core", "Research", "=HYPERLINK(1)", "Platform"):
+        assert (f"<td>{label}<br>" in page) == (label in expected), (label, query)
+    if "actor" in query or "action" in query:
+        assert "organization.<wbr>create</td>" not in page
+
+
+def test_the_actor_filter_also_takes_a_member_id(owner_client, organization, history):
+    ada = history["rename"].actor
+    page = owner_client.get(audit_url(organization), {"actor": str(ada.pk)}).content.decode()
+    assert "Platform Core" in page and "Research" in page and "=HYPERLINK(1)" not in page
+
+
+def test_filter_choices_offer_members_and_the_actions_present(owner_client, organization, history):
+    page = owner_client.get(audit_url(organization)).content.decode()
+    assert '<datalist id="audit-actors">' in page and '<option value="ada@example.com">' in page
+    assert '<option value="team.update">team.update</option>' in page
+    assert '<option value="workspace.delete">' not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"date_from": "2024-13-45"}, "From: Enter a date as YYYY-MM-DD."),
+        ({"action": "rocket.launch"}, "Action: No event has the action “rocket.launch”."),
+        ({"date_from": "2024-03-01", "date_to": "2024-02-01"}, "“From” is after “To”"),
+    ],
+)
+def test_a_bad_filter_is_explained_kept_and_left_out(owner_client, organization, history, query, message):
+    response = owner_client.get(audit_url(organization), {**query, "target": "Research"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page and "This filter is not applied." in page
+    assert "Research" in page and "Platform Core" not in page  # the good filter still applies
+    for value in query.values():
+        if "-" in value and value != "rocket.launch":
+            assert f'value="{value}"' in page
+
+
+def test_htmx_swaps_only_the_results_and_the_url_holds_the_state(owner_client, organization, history):
+    response = owner_client.get(
+        audit_url(organization),
+        {"action": "team.update"},
+        headers={"HX-Request": "true", "HX-Target": "audit-results"},
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="audit-results"')
+    assert "<html" not in body and "Platform Core" in body and "Research" not in body
+    assert "format=csv" in body and "action=team.update" in body
+    assert "HX-Request" in response["Vary"]
+    page = owner_client.get(audit_url(organization)).content.decode()
+    assert 'hx-push-url="true"' in page and 'method="get"' in page
+
+
+def test_pages_of_50_keep_the_filters(owner_client, organization, owner):
+    AuditEvent.objects.bulk_create(
+        AuditEvent(organization=organization, actor=owner, actor_email=owner.email, action="bulk.thing",
+                   target_type="team", target_id=str(i), target_label=f"Thing {i:03}")
+        for i in range(60)
+    )  # fmt: skip
+    page = owner_client.get(audit_url(organization), {"action": "bulk.thing"}).content.decode()
+    assert "60 events match the filters" in page and "Page 1 of 2" in page
+    assert page.count("<tr>") == 51
+    assert "?action=bulk.thing&amp;page=2" in page
+    second = owner_client.get(audit_url(organization), {"action": "bulk.thing", "page": 2}).content.decode()
+    assert second.count("<tr>") == 11
+
+
+def test_csv_export_streams_the_filtered_rows(owner_client, organization, history):
+    response = owner_client.get(audit_url(organization), {"actor": "ada@", "format": "csv"})
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["time", "actor", "action", "target type", "target", "before", "after", "ip"]
+    assert [row[4] for row in rows[1:]] == ["Research", "Platform Core"]
+    research, rename = rows[1], rows[2]
+    assert research[0] == "2024-02-02T00:01:00+00:00" and research[1] == "ada@example.com"
+    assert research[2] == "team.create" and research[3] == "team"
+    assert (
+        rename[5] == '{"name":"Platform","role":""}'
+        and rename[6] == '{"name":"Platform Core","role":"viewer"}'
+    )
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas(owner_client, organization, history):
+    response = owner_client.get(audit_url(organization), {"target": "HYPERLINK", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][4] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize(
+    "role", [OrganizationRoleKey.MANAGER, OrganizationRoleKey.VIEWER, OrganizationRoleKey.MEMBER]
+)
+def test_only_holders_of_view_audit_log_may_read_it(client, organization, add_member, role):
+    client.force_login(add_member(role))
+    assert client.get(audit_url(organization)).status_code == 403
+    assert client.get(audit_url(organization), {"format": "csv"}).status_code == 403
+
+
+def test_admins_may_read_it_outsiders_get_404_and_anonymous_users_log_in(
+    client, organization, add_member, outsider
+):
+    client.force_login(add_member(OrganizationRoleKey.ADMIN))
+    assert client.get(audit_url(organization)).status_code == 200
+    client.force_login(outsider)
+    assert client.get(audit_url(organization)).status_code == 404
+    assert client.get(audit_url(organization), {"format": "csv"}).status_code == 404
+    client.logout()
+    assert client.get(audit_url(organization))["Location"].startswith("/accounts/login/")
+
+
+def test_the_page_costs_a_bounded_number_of_queries(
+    owner_client, organization, owner, django_assert_max_num_queries
+):
+    AuditEvent.objects.bulk_create(
+        AuditEvent(organization=organization, actor=owner, actor_email=owner.email, action=f"thing.{i % 7}",
+                   target_type="team", target_id=str(i), target_label=f"Thing {i}",
+                   before={"n": i}, after={"n": i + 1}, ip_address="10.0.0.1")
+        for i in range(500)
+    )  # fmt: skip
+    with django_assert_max_num_queries(12):
+        response = owner_client.get(audit_url(organization))
+    assert response.status_code == 200 and "Page 1 of 11" in response.content.decode()
+    with django_assert_max_num_queries(12):
+        response = owner_client.get(audit_url(organization), {"actor": "owner", "target": "Thing 4"})
+    with django_assert_max_num_queries(12):
+        response = owner_client.get(audit_url(organization), {"format": "csv"})
+        lines = b"".join(response.streaming_content).decode().splitlines()
+    assert len(lines) == 1 + 500 + 1  # header, the events, and the organization's creation
+
+
+def test_audit_events_are_append_only(organization):
+    event = AuditEvent.objects.filter(organization=organization).first()
+    event.action = "tampered"
+    with pytest.raises(ValidationError):
+        event.save()
+    with pytest.raises(ValidationError):
+        event.delete()
+    with pytest.raises(ValidationError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+    with pytest.raises(ValidationError):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(ValidationError):
+        AuditEvent.objects.all().delete()
+    event.refresh_from_db()
+    assert event.action == "organization.create"
