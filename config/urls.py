@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from organizations.org_admin import org_admin_site
 from organizations.views import core as organization_views
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", organization_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    # Browsers ask for /favicon.ico whatever the page says; the unhashed name needs no manifest lookup.
+    path("favicon.ico", RedirectView.as_view(url="/static/img/atrium.svg"), name="favicon"),
     path("accounts/", include("accounts.urls")),
     path("orgs/", include("organizations.urls")),
     path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
