@@ -135,7 +135,7 @@ def _check_may_grant(*, organization: Organization, acting_user, role: str, targ
 def membership_change_role(*, membership: Membership, role: str, acting_user) -> Membership:
     if role not in ORGANIZATION_ROLES:
         raise ValidationError("Choose one of the organization roles.")
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
     if membership.role == role:
         return membership
     organization = membership.organization
@@ -169,7 +169,9 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     from workspaces.permission_sync import sync_workspaces_of_user
 
     membership = (
-        Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("organization", "user")
+        .get(pk=membership.pk)
     )
     organization, user = membership.organization, membership.user
     if membership.role == OrganizationRoleKey.OWNER and _owner_count(organization) <= 1:
@@ -197,10 +199,14 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
 @transaction.atomic
 def ownership_transfer(*, organization: Organization, to_membership: Membership, acting_user) -> None:
     """Make another member Owner and step down to Admin."""
-    acting = Membership.objects.select_for_update().get(organization=organization, user=acting_user)
+    acting = Membership.objects.select_for_update(of=("self",)).get(
+        organization=organization, user=acting_user
+    )
     if acting.role != OrganizationRoleKey.OWNER:
         raise PermissionDenied("Only an Owner can transfer ownership.")
-    target = Membership.objects.select_for_update().get(pk=to_membership.pk, organization=organization)
+    target = Membership.objects.select_for_update(of=("self",)).get(
+        pk=to_membership.pk, organization=organization
+    )
     if target.pk == acting.pk:
         raise ValidationError("You are already an Owner.")
     before = {"owner": acting_user.email, "new_owner_role": target.role}
@@ -435,7 +441,7 @@ def invitation_create_bulk(
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, acting_user) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError("Only pending invitations can be resent.")
     token = _invitation_issue(invitation)  # a new link, valid for 7 more days; the old link stops working
@@ -448,7 +454,7 @@ def invitation_resend(*, invitation: Invitation, acting_user) -> Invitation:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, acting_user) -> Invitation:
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError("Only pending invitations can be revoked.")
     invitation.status = InvitationStatus.REVOKED
@@ -475,7 +481,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     from workspaces.roles import WORKSPACE_ROLES
     from workspaces.services import onboarding_step_complete
 
-    invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=invitation.pk)
+    )
     if invitation.effective_status != InvitationStatus.PENDING:
         raise ValidationError(f"This invitation is {invitation.get_effective_status_display().lower()}.")
     if user.email.lower() != invitation.email.lower():

@@ -302,7 +302,7 @@ def workspace_role_assign(
     if team is not None and team.organization_id != workspace.organization_id:
         raise ValidationError("That team belongs to another organization.")
     assignment = (
-        WorkspaceRoleAssignment.objects.select_for_update()
+        WorkspaceRoleAssignment.objects.select_for_update(of=("self",))
         .filter(workspace=workspace, user=user, team=team)
         .select_related("custom_role")
         .first()
@@ -384,7 +384,7 @@ def custom_role_set_cell(
     """Turn one resource × action cell of a custom role on or off, and resync every holder."""
     if resource not in RESOURCE_KEYS or action not in ACTION_KEYS:
         raise ValidationError("Unknown resource or action.")
-    role = WorkspaceCustomRole.objects.select_for_update().get(pk=role.pk)
+    role = WorkspaceCustomRole.objects.select_for_update(of=("self",)).get(pk=role.pk)
     before = sorted(role.cells)
     cells = set(role.cells)
     (cells.add if granted else cells.discard)(cell(resource, action))
@@ -430,7 +430,9 @@ def workspace_deactivate(*, workspace: Workspace, acting_user) -> Workspace:
     """
     from .models import DesiredState
 
-    workspace = Workspace.objects.select_for_update().select_related("organization").get(pk=workspace.pk)
+    workspace = (
+        Workspace.objects.select_for_update(of=("self",)).select_related("organization").get(pk=workspace.pk)
+    )
     if workspace.status == WorkspaceStatus.DELETED:
         raise ValidationError(f"“{workspace.slug}” is deleted; it cannot be deactivated.")
     if (
