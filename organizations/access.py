@@ -66,9 +66,25 @@ class Access:
             return codename in self._codenames(self.organization)
         if getattr(obj, "organization_id", None) != self.organization.pk:
             return False
-        if ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
+        if getattr(
+            obj, "administered_by_organization_admins", False
+        ) and ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
             return True
         return codename in self._codenames(obj)
+
+    def workspace_permissions(self, workspace) -> frozenset[str] | None:
+        """Every workspace permission the user holds there; None means all (organization-wide admins)."""
+        if not self.is_member or workspace.organization_id != self.organization.pk:
+            return frozenset()
+        if ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
+            return None
+        return self._codenames(workspace)
+
+    def may_grant_workspace_role(self, definition, workspace) -> bool:
+        """Nobody grants above their own: a role is grantable when every permission it gives is one the
+        user holds on that workspace (custom roles included, whatever their base role)."""
+        held = self.workspace_permissions(workspace)
+        return held is None or definition.permissions <= held
 
     def can_on_resource(self, action: str, resource_type: str, resource) -> bool:
         """May the user `action` ("update") this workspace resource? Creators keep full rights on theirs."""

@@ -183,7 +183,7 @@ def audit_event_list(
     events = AuditEvent.objects.filter(organization=organization).select_related("actor")
     if actor:
         match = Q(actor_email__icontains=actor)
-        if actor.isdigit():
+        if actor.isdigit() and len(actor) <= 18:  # a longer number cannot be an id (and overflows)
             match |= Q(actor_id=int(actor))
         events = events.filter(match)
     if action:

@@ -19,7 +19,7 @@ from .audit import audit_record
 from .dimensions import DEFAULT_DIMENSIONS
 from .models import Dimension, DimensionValue, Invitation, InvitationStatus, Membership, Organization, Team
 from .permission_sync import sync_organization_permissions
-from .roles import ORGANIZATION_ROLES, OrganizationRoleKey
+from .roles import MANAGE_MEMBERS, ORGANIZATION_ROLES, OrganizationRoleKey
 
 RESERVED_ORGANIZATION_SLUGS = frozenset({"new", "settings", "api", "admin"})
 
@@ -113,6 +113,12 @@ def _membership_of(organization: Organization, user) -> Membership | None:
     return Membership.objects.filter(organization=organization, user=user).first()
 
 
+def _lock_owners(organization_id) -> None:
+    """Serialize changes that can affect an organization's Owners (two Owners demoting each other at
+    once must not leave none): every such change locks the organization row first."""
+    Organization.objects.select_for_update().filter(pk=organization_id).first()
+
+
 def _owner_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
 
@@ -135,6 +141,7 @@ def _check_may_grant(*, organization: Organization, acting_user, role: str, targ
 def membership_change_role(*, membership: Membership, role: str, acting_user) -> Membership:
     if role not in ORGANIZATION_ROLES:
         raise ValidationError("Choose one of the organization roles.")
+    _lock_owners(membership.organization_id)
     membership = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
     if membership.role == role:
         return membership
@@ -168,6 +175,7 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     from workspaces.models import WorkspaceRoleAssignment
     from workspaces.permission_sync import sync_workspaces_of_user
 
+    _lock_owners(membership.organization_id)
     membership = (
         Membership.objects.select_for_update(of=("self",))
         .select_related("organization", "user")
@@ -180,8 +188,14 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
         acting = _membership_of(organization, acting_user)
         if acting is None or membership.organization_role.rank > acting.organization_role.rank:
             raise ValidationError("You cannot remove someone above you.")
-    WorkspaceRoleAssignment.objects.filter(workspace__organization=organization, user=user).delete()
-    for team in Team.objects.filter(organization=organization, members=user):
+    assignments = WorkspaceRoleAssignment.objects.filter(workspace__organization=organization, user=user)
+    workspace_roles = {
+        a.workspace.slug: a.role_definition.label
+        for a in assignments.select_related("workspace", "custom_role")
+    }
+    assignments.delete()
+    teams = list(Team.objects.filter(organization=organization, members=user))
+    for team in teams:
         team.members.remove(user)
     membership.delete()
     sync_organization_permissions(organization, user_ids=[user.pk])
@@ -192,7 +206,12 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
         action="membership.leave" if user.pk == acting_user.pk else "membership.remove",
         target=user,
         target_type="membership",
-        before={"user": user.email, "role": membership.role},
+        before={
+            "user": user.email,
+            "role": membership.role,
+            "workspace_roles": workspace_roles,
+            "teams": [team.name for team in teams],
+        },
     )
 
 
@@ -240,6 +259,17 @@ def _check_team_role(*, organization: Organization, acting_user, role: str) -> N
     if role not in TEAM_ROLE_KEYS:
         raise ValidationError({"role": "Choose one of the organization roles a team can hold."})
     _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+    _check_manages_members(organization=organization, acting_user=acting_user)
+
+
+def _check_manages_members(*, organization: Organization, acting_user) -> None:
+    """Organization roles are given by those who manage members, directly or through a team's role."""
+    from .access import Access
+
+    if not Access.for_user(acting_user, organization).can(f"organizations.{MANAGE_MEMBERS}"):
+        raise ValidationError(
+            "Only people who manage members can give organization roles, including through a team."
+        )
 
 
 def _check_may_manage_team_role(*, team: Team, acting_user) -> None:
@@ -253,6 +283,7 @@ def _check_may_manage_team_role(*, team: Team, acting_user) -> None:
             f"{team.name} gives its members the organization role {team.get_role_display()}, "
             "which is above your own: only someone with that role can change it or its members."
         )
+    _check_manages_members(organization=team.organization, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -263,9 +294,13 @@ def team_create(
         _check_team_role(organization=organization, acting_user=acting_user, role=role)
     if Team.objects.filter(organization=organization, name__iexact=name.strip()).exists():
         raise ValidationError({"name": "A team with this name already exists."})
-    team = Team.objects.create(
-        organization=organization, name=name.strip(), description=description.strip(), role=role
-    )
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent create of the same name fails only here
+            team = Team.objects.create(
+                organization=organization, name=name.strip(), description=description.strip(), role=role
+            )
+    except IntegrityError as error:
+        raise ValidationError({"name": "A team with this name already exists."}) from error
     audit_record(organization=organization, acting_user=acting_user, action="team.create", target=team,
                  after=_team_snapshot(team))  # fmt: skip
     return team
@@ -282,7 +317,11 @@ def team_update(*, team: Team, name: str, description: str, role: str, acting_us
         raise ValidationError({"name": "A team with this name already exists."})
     before = _team_snapshot(team)
     team.name, team.description, team.role = name.strip(), description.strip(), role
-    team.save(update_fields=["name", "description", "role"])
+    try:
+        with transaction.atomic():
+            team.save(update_fields=["name", "description", "role"])
+    except IntegrityError as error:
+        raise ValidationError({"name": "A team with this name already exists."}) from error
     if before["role"] != role:
         sync_organization_permissions(organization, user_ids=list(team.members.values_list("pk", flat=True)))
     audit_record(organization=organization, acting_user=acting_user, action="team.update", target=team,
@@ -294,12 +333,18 @@ def team_update(*, team: Team, name: str, description: str, role: str, acting_us
 def team_delete(*, team: Team, acting_user) -> None:
     from workspaces.models import Workspace
     from workspaces.permission_sync import sync_workspace_permissions
+    from workspaces.services import team_workspace_roles_check
 
     _check_may_manage_team_role(team=team, acting_user=acting_user)
+    team_workspace_roles_check(team=team, acting_user=acting_user)
     organization = team.organization
     member_ids = list(team.members.values_list("pk", flat=True))
     workspaces = list(Workspace.objects.filter(role_assignments__team=team).distinct())
-    snapshot = _team_snapshot(team) | {"members": len(member_ids)}
+    roles = {
+        a.workspace.slug: a.role_definition.label
+        for a in team.workspace_roles.select_related("workspace", "custom_role")
+    }
+    snapshot = _team_snapshot(team) | {"members": len(member_ids), "workspace_roles": roles}
     audit_record(organization=organization, acting_user=acting_user, action="team.delete", target=team,
                  before=snapshot)  # fmt: skip
     team.delete()
@@ -331,7 +376,10 @@ def team_member_remove(*, team: Team, user, acting_user) -> None:
     from workspaces.permission_sync import sync_workspaces_of_team
 
     if user.pk != acting_user.pk:  # leaving a team oneself is always allowed
+        from workspaces.services import team_workspace_roles_check
+
         _check_may_manage_team_role(team=team, acting_user=acting_user)
+        team_workspace_roles_check(team=team, acting_user=acting_user)
     team.members.remove(user)
     sync_organization_permissions(team.organization, user_ids=[user.pk])
     sync_workspaces_of_team(team)
@@ -371,6 +419,19 @@ def _invitation_issue(invitation: Invitation) -> str:
     return token
 
 
+def _check_invited_workspace_roles(*, organization: Organization, acting_user, grants) -> None:
+    from workspaces.models import Workspace
+    from workspaces.services import workspace_role_grant_check
+
+    for grant in grants:
+        workspace = (
+            Workspace.objects.live().filter(organization=organization, pk=grant.get("workspace")).first()
+        )
+        if workspace is None:
+            raise ValidationError("That workspace does not exist in this organization.")
+        workspace_role_grant_check(workspace=workspace, acting_user=acting_user, role=grant.get("role", ""))
+
+
 @transaction.atomic
 def invitation_create(
     *, organization: Organization, email: str, role: str, acting_user, workspace_roles: list[dict] = ()
@@ -379,6 +440,7 @@ def invitation_create(
     email = email.strip().lower()
     validate_email(email)
     _check_may_grant(organization=organization, acting_user=acting_user, role=role)
+    _check_invited_workspace_roles(organization=organization, acting_user=acting_user, grants=workspace_roles)
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError(f"{email} is already a member of {organization.name}.")
     pending = Invitation.objects.filter(organization=organization, email__iexact=email, status="pending")
@@ -395,7 +457,11 @@ def invitation_create(
         invited_by=acting_user,
     )
     token = _invitation_issue(invitation)
-    invitation.save()
+    try:
+        with transaction.atomic():  # a double submit races to the one-pending-per-address constraint
+            invitation.save()
+    except IntegrityError as error:
+        raise ValidationError(f"{email} already has a pending invitation. Resend it instead.") from error
     audit_record(organization=organization, acting_user=acting_user, action="invitation.create", target=invitation,
                  after={"email": email, "role": role, "workspace_roles": list(workspace_roles)})  # fmt: skip
     _invitation_send(invitation, token)
@@ -475,11 +541,8 @@ def invitation_for_token(token: str) -> Invitation | None:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Join the organization (and the invited workspaces) as `user`, whose e-mail must match."""
-    from workspaces.models import Workspace, WorkspaceRoleAssignment
-    from workspaces.onboarding import INVITE_TEAMMATE
-    from workspaces.permission_sync import sync_workspace_permissions
-    from workspaces.roles import WORKSPACE_ROLES
-    from workspaces.services import onboarding_step_complete
+    from workspaces.models import Workspace
+    from workspaces.services import workspace_role_assign
 
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
@@ -498,17 +561,29 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         organization=organization, user=user, defaults={"role": invitation.role}
     )
     sync_organization_permissions(organization, user_ids=[user.pk])
+    skipped = []
     for grant in invitation.workspace_roles:
-        workspace = Workspace.objects.filter(organization=organization, pk=grant.get("workspace")).first()
-        if workspace and grant.get("role") in WORKSPACE_ROLES:
-            WorkspaceRoleAssignment.objects.get_or_create(
-                workspace=workspace, user=user, defaults={"role": grant["role"]}
-            )
-            sync_workspace_permissions(workspace)
-            onboarding_step_complete(workspace=workspace, key=INVITE_TEAMMATE)
+        # Through the one role service, on the inviter's behalf: the grant is re-checked and audited now.
+        workspace = (
+            Workspace.objects.live().filter(organization=organization, pk=grant.get("workspace")).first()
+        )
+        if workspace is None or invitation.invited_by is None:
+            skipped.append(grant)
+            continue
+        try:
+            with transaction.atomic():
+                workspace_role_assign(
+                    workspace=workspace,
+                    user=user,
+                    role=grant.get("role", ""),
+                    acting_user=invitation.invited_by,
+                )
+        except ValidationError:
+            skipped.append(grant)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by, invitation.accepted_at = user, timezone.now()
     invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
     audit_record(organization=organization, acting_user=user, action="invitation.accept", target=invitation,
-                 after={"email": user.email, "role": membership.role, "joined": created})  # fmt: skip
+                 after={"email": user.email, "role": membership.role, "joined": created,
+                        "workspace_roles_skipped": skipped})  # fmt: skip
     return membership

@@ -78,6 +78,9 @@ class Workspace(models.Model):
 
     objects = WorkspaceQuerySet.as_manager()
 
+    # Organization Owners and Admins hold every permission on every workspace (organizations.access).
+    administered_by_organization_admins = True
+
     class Meta:
         ordering = ["-created_at"]
         permissions = WORKSPACE_PERMISSIONS

@@ -13,6 +13,7 @@ from organizations.models import DimensionValue, Membership, Organization, Team
 
 from . import onboarding
 from .models import (
+    DesiredState,
     OnboardingStep,
     Workspace,
     WorkspaceCustomRole,
@@ -21,7 +22,7 @@ from .models import (
     WorkspaceStatus,
 )
 from .permission_sync import sync_workspace_permissions
-from .provisioners import get_provisioner
+from .provisioners import ProvisioningError, get_provisioner
 from .roles import ACTION_KEYS, RESOURCE_KEYS, WORKSPACE_ROLES, WorkspaceRoleKey, cell
 from .selectors import workspace_grant_rank, workspace_id_check
 
@@ -130,15 +131,28 @@ def _enqueue_provisioning(workspace: Workspace) -> None:
     transaction.on_commit(lambda: provision_workspace.enqueue(str(workspace.pk)))
 
 
-def _set_status(workspace: Workspace, status: str, reason: str, **fields) -> None:
-    # A targeted update, so provisioning never overwrites what a person edits meanwhile.
+def _set_status(
+    workspace: Workspace, status: str, reason: str, *, while_provisioning: bool = False, **fields
+) -> bool:
+    """Record a status transition with a targeted update, so it never overwrites what a person edits.
+
+    With `while_provisioning`, the update only happens if the workspace is still pending and still
+    wanted available (someone may have deactivated it meanwhile); returns whether it happened.
+    """
     now = timezone.now()
-    Workspace.objects.filter(pk=workspace.pk).update(
-        status=status, status_reason=reason, status_changed_at=now, updated_at=now, **fields
-    )
+    rows = Workspace.objects.filter(pk=workspace.pk)
+    if while_provisioning:
+        rows = rows.filter(status=WorkspaceStatus.PENDING, desired_state=DesiredState.AVAILABLE)
+    if not rows.update(status=status, status_reason=reason, status_changed_at=now, updated_at=now, **fields):
+        return False
     workspace.status, workspace.status_reason, workspace.status_changed_at = status, reason, now
     for name, value in fields.items():
         setattr(workspace, name, value)
+    return True
+
+
+class ProvisioningSuperseded(Exception):
+    """The workspace was deactivated or deleted while it was being provisioned."""
 
 
 def workspace_provision(*, workspace_pk) -> Workspace | None:
@@ -153,38 +167,60 @@ def workspace_provision(*, workspace_pk) -> Workspace | None:
     provisioner = get_provisioner()
 
     def report(phase: str) -> None:
-        _set_status(workspace, WorkspaceStatus.PENDING, phase)
+        if not _set_status(workspace, WorkspaceStatus.PENDING, phase, while_provisioning=True):
+            raise ProvisioningSuperseded
 
     try:
         server = provisioner.start(workspace, report=report)
+    except ProvisioningSuperseded:
+        provisioner.stop(workspace)
+        workspace.refresh_from_db()
+        return workspace
     except Exception as error:
         logger.exception("Provisioning workspace %s failed", workspace.slug)
-        reason = str(error) or error.__class__.__name__
+        # Only a provisioner's own words reach the page; anything else may carry internals.
+        reason = (
+            str(error) if isinstance(error, ProvisioningError) else "an unexpected error (see the server log)"
+        )
         with transaction.atomic():
-            _set_status(workspace, WorkspaceStatus.FAILED, f"Provisioning failed: {reason}"[:300])
-            audit_record(
-                organization=workspace.organization,
-                acting_user=None,
-                action="workspace.provisioning_failed",
-                target=workspace,
-                after={"status": WorkspaceStatus.FAILED, "reason": reason},
-            )
+            if _set_status(
+                workspace,
+                WorkspaceStatus.FAILED,
+                f"Provisioning failed: {reason}"[:300],
+                while_provisioning=True,
+            ):
+                audit_record(
+                    organization=workspace.organization,
+                    acting_user=None,
+                    action="workspace.provisioning_failed",
+                    target=workspace,
+                    after={"status": WorkspaceStatus.FAILED, "reason": reason},
+                )
         return workspace
     with transaction.atomic():
-        _set_status(
+        became_available = _set_status(
             workspace,
             WorkspaceStatus.AVAILABLE,
             "The workspace is ready",
+            while_provisioning=True,
             server_url=server.url,
             server_version=server.version,
         )
-        audit_record(
-            organization=workspace.organization,
-            acting_user=None,
-            action="workspace.available",
-            target=workspace,
-            after={"status": WorkspaceStatus.AVAILABLE, "server_url": server.url, "version": server.version},
-        )
+        if became_available:
+            audit_record(
+                organization=workspace.organization,
+                acting_user=None,
+                action="workspace.available",
+                target=workspace,
+                after={
+                    "status": WorkspaceStatus.AVAILABLE,
+                    "server_url": server.url,
+                    "version": server.version,
+                },
+            )
+    if not became_available:
+        provisioner.stop(workspace)
+        workspace.refresh_from_db()
     return workspace
 
 
@@ -224,7 +260,8 @@ def workspace_update(
     workspace.display_name = display_name.strip()
     workspace.description = description.strip()
     workspace.readme = readme.strip()
-    workspace.full_clean(validate_unique=False, validate_constraints=False)
+    # The ID is validated once, at creation: a word reserved later must not block editing old workspaces.
+    workspace.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
     workspace.save(update_fields=["display_name", "description", "readme", "updated_at"])
     after = {"name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
     changed = {k for k in after if after[k] != before[k]}
@@ -267,16 +304,33 @@ def _acting_rank(workspace: Workspace, acting_user) -> int:
     )
 
 
-def _check_may_assign(*, workspace: Workspace, acting_user, definition, user=None) -> None:
+def _check_may_assign(*, workspace: Workspace, acting_user, definition, user=None, team=None) -> None:
+    access = Access.for_user(acting_user, workspace.organization)
     if user is not None and user.pk == acting_user.pk:
         raise ValidationError("You cannot change your own role. Ask another admin.")
-    if definition.rank > _acting_rank(workspace, acting_user):
+    org_wide = access.workspace_permissions(workspace) is None
+    if team is not None and not org_wide and team.members.filter(pk=acting_user.pk).exists():
+        raise ValidationError(
+            f"You are in team {team.name}: changing its role would change your own. Ask another admin."
+        )
+    if definition.rank > _acting_rank(workspace, acting_user) or not access.may_grant_workspace_role(
+        definition, workspace
+    ):
         raise ValidationError(f"You cannot grant a role above your own ({definition.label}).")
     if (
         isinstance(definition, WorkspaceCustomRole)
         and definition.organization_id != workspace.organization_id
     ):
         raise ValidationError("That role belongs to another organization.")
+
+
+def workspace_role_grant_check(
+    *, workspace: Workspace, acting_user, role: str = "", custom_role=None
+) -> None:
+    """Raise ValidationError unless `acting_user` may give this role on `workspace` (to someone else)."""
+    _check_may_assign(
+        workspace=workspace, acting_user=acting_user, definition=_role_definition(role, custom_role)
+    )
 
 
 @transaction.atomic
@@ -293,7 +347,9 @@ def workspace_role_assign(
     if (user is None) == (team is None):
         raise ValueError("Give exactly one of user or team.")
     definition = _role_definition(role, custom_role)
-    _check_may_assign(workspace=workspace, acting_user=acting_user, definition=definition, user=user)
+    _check_may_assign(
+        workspace=workspace, acting_user=acting_user, definition=definition, user=user, team=team
+    )
     if (
         user is not None
         and not Membership.objects.filter(organization=workspace.organization, user=user).exists()

@@ -44,7 +44,11 @@ class _Grants:
         elif rank is None:
             rank = workspace_grant_rank(workspace=workspace, access=request.access)
         self.rank = rank
-        self.grantable = [option for option in self.options if option.rank <= rank]
+        self.grantable = [
+            option
+            for option in self.options
+            if option.rank <= rank and request.access.may_grant_workspace_role(option.definition, workspace)
+        ]
         self.predefined = [option for option in self.grantable if not option.is_custom]
         self.custom = [option for option in self.grantable if option.is_custom]
 
