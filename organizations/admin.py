@@ -1,16 +1,36 @@
 from django.contrib import admin
 
-from .models import AuditEvent, Dimension, DimensionValue, Membership, Organization, Team
+from .models import AuditEvent, Dimension, DimensionValue, Invitation, Membership, Organization, Team
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Site operators look here; changes go through the pages or /org-admin/, whose services keep
+    permissions in sync and write the audit trail."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ReadOnlyAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     readonly_fields = ["id", "created_at"]
@@ -18,18 +38,16 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     search_fields = ["user__email", "organization__name"]
-    autocomplete_fields = ["user", "organization"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ReadOnlyAdmin):
     list_display = ["name", "organization", "created_at"]
     search_fields = ["name"]
-    filter_horizontal = ["members"]
 
 
 class DimensionValueInline(admin.TabularInline):
@@ -43,19 +61,18 @@ class DimensionAdmin(admin.ModelAdmin):
     inlines = [DimensionValueInline]
 
 
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "organization", "role", "status", "created_at", "expires_at"]
+    list_filter = ["status", "organization"]
+    search_fields = ["email"]
+    exclude = ["token_hash"]
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is append-only."""
 
     list_display = ["created_at", "organization", "actor_email", "action", "target_label", "ip_address"]
     list_filter = ["action", "organization"]
     search_fields = ["actor_email", "target_label", "action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,15 +1,24 @@
 from django.contrib import admin
 
+from organizations.admin import ReadOnlyAdmin
+
 from .models import RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceRoleAssignment
 
 
 class WorkspaceLabelInline(admin.TabularInline):
     model = WorkspaceLabel
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
+class WorkspaceAdmin(ReadOnlyAdmin):
     list_display = ["slug", "display_name", "organization", "status", "created_at"]
     list_filter = ["status", "organization"]
     search_fields = ["slug", "display_name"]
@@ -23,15 +32,12 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkspaceRoleAssignment)
-class WorkspaceRoleAssignmentAdmin(admin.ModelAdmin):
+class WorkspaceRoleAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["workspace", "user", "team", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["workspace__slug", "user__email", "team__name"]
 
 
 @admin.register(RetiredWorkspaceId)
-class RetiredWorkspaceIdAdmin(admin.ModelAdmin):
+class RetiredWorkspaceIdAdmin(ReadOnlyAdmin):
     list_display = ["slug", "retired_at"]
-
-    def has_change_permission(self, request, obj=None):
-        return False

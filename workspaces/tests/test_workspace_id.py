@@ -115,3 +115,13 @@ def test_the_stepper_shows_a_taken_id_from_a_late_race_as_a_message(owner_client
     response = owner_client.post(url + "?step=review", {"step": "review", "action": "create"})
     assert response.status_code == 200
     assert "already taken" in response.content.decode() and 'value="Race"' in response.content.decode()
+
+
+def test_the_site_admin_shows_the_id_read_only(client, make_user, make_workspace):
+    workspace = make_workspace("admin-shown")
+    operator = make_user("operator@example.com")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    client.force_login(operator)
+    page = client.get(f"/admin/workspaces/workspace/{workspace.pk}/change/").content.decode()
+    assert "admin-shown" in page and 'name="slug"' not in page
