@@ -77,6 +77,29 @@
     }
   });
 
+  // New Workspace: keep the draft on the server as it is typed (action=save answers 204), so a reload
+  // finds every entry even before Next. Failures are harmless: Next stores the same entries.
+  var autosaveTimer = null;
+  function autosave(form) {
+    clearTimeout(autosaveTimer);
+    autosaveTimer = setTimeout(function () {
+      if (!document.body.contains(form)) return;
+      var data = new FormData(form);
+      data.set("action", "save");
+      var token = form.querySelector("[name=csrfmiddlewaretoken]");
+      fetch(form.getAttribute("action"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: token ? { "X-CSRFToken": token.value } : {},
+      }).catch(function () { /* offline or navigating away: Next will store the entries */ });
+    }, 400);
+  }
+  ["input", "change"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = event.target.closest && event.target.closest("form[data-autosave]");
+      if (form) autosave(form);
+    });
+  });
+
   // After a step is swapped in: focus the first field with an error, else the step's first field.
   document.addEventListener("htmx:afterSwap", function (event) {
     // Only whole-step swaps move focus; the live ID check must never steal it while typing.

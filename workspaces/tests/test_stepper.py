@@ -142,3 +142,18 @@ def test_a_team_can_get_a_role_in_the_stepper(owner_client, organization, owner)
     post_step(owner_client, organization, "review", action="create")
     workspace = Workspace.objects.get(slug="team-ws")
     assert workspace.role_assignments.get(team=team).role == "developer"
+
+
+def test_typing_is_kept_for_a_reload_before_next(owner_client, organization):
+    response = post_step(
+        owner_client,
+        organization,
+        "details",
+        name="Half typed",
+        slug="half-ty",
+        description="wip",
+        action="save",
+    )
+    assert response.status_code == 204
+    page = owner_client.get(stepper_url(organization, "details")).content.decode()
+    assert 'value="Half typed"' in page and 'value="half-ty"' in page and "wip" in page

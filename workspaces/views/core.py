@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -146,6 +147,8 @@ def workspace_new(request):
     stepper.save()
 
     action = request.POST.get("action", "next")
+    if action == "save":  # the autosave while typing: the draft is stored, nothing else changes
+        return HttpResponse(status=204)
     if action == "back":
         return stepper.go(step_before(step))
     if action.startswith("goto:") and action[5:] in STEP_KEYS:
