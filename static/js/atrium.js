@@ -100,6 +100,22 @@
     });
   });
 
+  // Busy buttons: only the button that sent its form shows the spinner (htmx marks the whole form).
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.classList.contains("btn")) button.classList.add("is-busy");
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    document.querySelectorAll(".btn.is-busy").forEach(function (button) { button.classList.remove("is-busy"); });
+  });
+
+  // The organization's side navigation folds into a menu on small screens.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(max-width: 767.98px)").matches) {
+      document.querySelectorAll("details.sidebar[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+    }
+  });
+
   // After a step is swapped in: focus the first field with an error, else the step's first field.
   document.addEventListener("htmx:afterSwap", function (event) {
     // Only whole-step swaps move focus; the live ID check must never steal it while typing.
