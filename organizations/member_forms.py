@@ -62,12 +62,12 @@ class InvitationForm(forms.Form):
 
 
 class BulkInvitationForm(forms.Form):
-    """Many invitations with one role: addresses one per line (commas and spaces also separate)."""
+    """Many invitations with one role: addresses one per line (commas and semicolons also separate)."""
 
     emails = forms.CharField(
         label="Email addresses",
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ada@example.com\ngrace@example.com"}),
-        help_text="One per line; commas and spaces also separate addresses.",
+        help_text="One per line (or separated by commas); “Ada Lovelace <ada@example.com>” works too.",
     )
     role = forms.ChoiceField(label="Role for everyone")
 

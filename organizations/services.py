@@ -474,19 +474,29 @@ class BulkInviteResult:
     errors: list[tuple[str, str]]  # (the line as typed, what is wrong with it)
 
 
+BULK_INVITE_LIMIT = 500
+
+
+def bulk_invite_address(entry: str) -> str:
+    """The address in one bulk-invite entry: "ada@example.com" or "Ada Lovelace <ada@example.com>"."""
+    named = re.fullmatch(r".*<([^<>]+)>\s*", entry)
+    return (named.group(1) if named else entry).strip().lower()
+
+
 def invitation_create_bulk(
     *, organization: Organization, lines: str, role: str, acting_user
 ) -> BulkInviteResult:
-    """Invite every address in `lines` (one per line, or separated by commas or spaces).
+    """Invite every address in `lines` (one per line, or separated by commas or semicolons).
 
     Each good address is invited in its own transaction; each bad one is reported with its reason.
     """
     result = BulkInviteResult(invited=[], errors=[])
     seen = set()
-    for raw in re.split(r"[\s,;]+", lines):
-        address = raw.strip().strip("<>").lower()
-        if not address:
-            continue
+    entries = [entry.strip() for entry in re.split(r"[\n,;]+", lines) if entry.strip()]
+    if len(entries) > BULK_INVITE_LIMIT:
+        raise ValidationError(f"Invite at most {BULK_INVITE_LIMIT} addresses at once.")
+    for raw in entries:
+        address = bulk_invite_address(raw)
         if address in seen:
             result.errors.append((raw, "This address appears twice; it was invited once."))
             continue

@@ -162,9 +162,9 @@ def test_bulk_invites_the_good_lines_and_reports_each_bad_one(
 def test_bulk_with_only_good_lines_returns_to_the_page(owner_client, organization):
     response = owner_client.post(
         _url("invitation_bulk", organization),
-        {"bulk-emails": "a@example.com b@example.com", "bulk-role": "member"},
+        {"bulk-emails": "a@example.com\nb@example.com, c@example.com", "bulk-role": "member"},
     )
-    assert response.status_code == 302 and Invitation.objects.count() == 2
+    assert response.status_code == 302 and Invitation.objects.count() == 3
 
 
 def test_bulk_needs_addresses(owner_client, organization):
@@ -311,3 +311,22 @@ def test_resend_and_revoke_are_post_only(owner_client, organization, invite):
     for name in ("invitation_resend", "invitation_revoke"):
         assert owner_client.get(_url(name, organization, invitation.pk)).status_code == 405
     assert owner_client.get(_url("invitation_bulk", organization)).status_code == 405
+
+
+def test_bulk_invite_reads_lines_with_names_and_reports_whole_lines(
+    owner_client, organization, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+    from django.urls import reverse
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(
+            reverse("organizations:invitation_bulk", args=[organization.slug]),
+            {
+                "bulk-emails": "Ada Lovelace <ada@example.com>\nbad line here\ngrace@example.com",
+                "bulk-role": "member",
+            },
+        )
+    text = response.content.decode()
+    assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.com", "grace@example.com"]
+    assert "bad line here" in text and "Lovelace" not in text.split("bad line here")[0][-200:]

@@ -105,12 +105,16 @@ def invitation_bulk(request):
     if not bulk_form.is_valid():
         return _render_page(request, bulk_form=bulk_form)
     role = bulk_form.cleaned_data["role"]
-    result = services.invitation_create_bulk(
-        organization=request.organization,
-        lines=bulk_form.cleaned_data["emails"],
-        role=role,
-        acting_user=request.user,
-    )
+    try:
+        result = services.invitation_create_bulk(
+            organization=request.organization,
+            lines=bulk_form.cleaned_data["emails"],
+            role=role,
+            acting_user=request.user,
+        )
+    except ValidationError as error:
+        bulk_form.add_error("emails", error)
+        return _render_page(request, bulk_form=bulk_form)
     invited = [invitation.email for invitation in result.invited]
     if invited:
         count = len(invited)
@@ -118,7 +122,7 @@ def invitation_bulk(request):
     if not result.errors:
         return redirect("organizations:invitations", org_slug=request.organization.slug)
     # Lines whose address was invited after all (a repeated address) need no fixing.
-    to_fix = [line for line, _ in result.errors if line.strip().strip("<>").lower() not in invited]
+    to_fix = [line for line, _ in result.errors if services.bulk_invite_address(line) not in invited]
     bulk_form = _bulk_form(request, initial={"emails": "\n".join(to_fix), "role": role})
     bulk_form.describe_lines_to_fix("bulk-errors")
     return _render_page(request, bulk_form=bulk_form, bulk_errors=result.errors)
