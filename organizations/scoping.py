@@ -28,10 +28,10 @@ def organization_view(permission: str | None = None):
             access = Access.for_organization_slug(request.user, org_slug)
             if access is None:  # no such organization, or not a member: the same answer
                 raise Http404("No such organization.")
-            organization = access.organization
+            # Set before the permission check, so even the 403 page shows where the user is.
+            request.organization, request.access = access.organization, access
             if permission and not access.can(permission):
                 raise PermissionDenied
-            request.organization, request.access = organization, access
             return view(request, *args, **kwargs)
 
         wrapper.access_scope = "organization"

@@ -32,6 +32,7 @@ def workspace_view(permission: str = f"workspaces.{VIEW_WORKSPACE}"):
                 raise Http404("No such workspace.")
             if not access.can(permission, workspace):
                 if access.can(f"workspaces.{VIEW_WORKSPACE}", workspace) or access.can_list_all_workspaces():
+                    request.organization, request.access = workspace.organization, access  # for the 403 page
                     raise PermissionDenied
                 raise Http404("No such workspace.")
             request.workspace, request.organization, request.access = (

@@ -38,7 +38,9 @@ def test_log_in_and_log_out_by_post(client, make_user, password):
     assert ">Email</label>" in page and ">Log in</button>" in page
     response = client.post(reverse("login"), {"username": "ADA@example.com", "password": password})
     assert response.status_code == 302
-    assert client.get(reverse("logout")).status_code == 405
+    confirm = client.get(reverse("logout"))
+    assert confirm.status_code == 200 and ">Log out</button>" in confirm.content.decode()
+    assert client.get(reverse("organizations:create")).status_code == 200  # a GET did not log out
     client.post(reverse("logout"))
     assert client.get(reverse("organizations:create")).status_code == 302
 
