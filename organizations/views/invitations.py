@@ -158,7 +158,7 @@ def invitation_revoke(request, invitation_id):
 
 
 def _invitation_not_found(request):
-    response = render(request, "404.html", status=404)
+    response = render(request, "organizations/invitation_unknown.html", status=404)
     response._has_been_logged = True  # Django would log the path, which carries a would-be token
     return response
 
