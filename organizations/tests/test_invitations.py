@@ -272,7 +272,7 @@ def test_another_logged_in_user_is_refused(client, organization, invite, make_us
 
 def test_an_unknown_token_is_not_found_and_not_logged(client, caplog):
     response = client.get(reverse("invitation_accept", args=["not-a-real-token"]))
-    assert response.status_code == 404 and "Page not found" in response.content.decode()
+    assert response.status_code == 404 and "This invitation link is not valid" in response.content.decode()
     assert "not-a-real-token" not in caplog.text
 
 
