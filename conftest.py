@@ -1,4 +1,5 @@
-"""Shared test fixtures: factories live in each app's tests/factories.py; personas here."""
+"""Shared test fixtures: the named personas of STYLE.md (owner, org_admin, manager, viewer, member,
+outsider) in one organization, and small factories for users and workspaces."""
 
 import os
 
@@ -50,6 +51,26 @@ def add_member(organization, owner, make_user):
         return user
 
     return add
+
+
+@pytest.fixture
+def org_admin(add_member):
+    return add_member("admin", "org-admin@example.com")
+
+
+@pytest.fixture
+def manager(add_member):
+    return add_member("manager", "manager@example.com")
+
+
+@pytest.fixture
+def viewer(add_member):
+    return add_member("viewer", "viewer@example.com")
+
+
+@pytest.fixture
+def member(add_member):
+    return add_member("member", "member@example.com")
 
 
 @pytest.fixture
