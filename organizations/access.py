@@ -10,7 +10,7 @@ permissions are never consulted.
 from django.db.models import Model
 
 from .models import Membership, Organization, OrganizationUserObjectPermission
-from .roles import ADMINISTER_ALL_WORKSPACES, LIST_ALL_WORKSPACES
+from .roles import ADMINISTER_ALL_WORKSPACES, LIST_ALL_WORKSPACES, ORGANIZATION_ROLES
 
 
 def _permission_model_for(obj: Model):
@@ -71,6 +71,13 @@ class Access:
         ) and ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
             return True
         return codename in self._codenames(obj)
+
+    def may_grant_organization_role(self, role_key: str) -> bool:
+        """Nobody grants (or takes away) a role above their own; Owner is the top, so only Owners
+        make Owners."""
+        if not self.is_member or role_key not in ORGANIZATION_ROLES:
+            return False
+        return ORGANIZATION_ROLES[role_key].rank <= self.membership.organization_role.rank
 
     def workspace_permissions(self, workspace) -> frozenset[str] | None:
         """Every workspace permission the user holds there; None means all (organization-wide admins)."""

@@ -44,11 +44,10 @@ def team_role_options(*, access: Access, current: str = "") -> list[Organization
     """The organization roles the acting user may give a team: a team's role choices (never Owner) up
     to the acting user's own rank, plus the team's `current` role so that keeping it stays possible."""
     team_keys = {key for key, _ in Team._meta.get_field("role").choices}
-    rank = access.membership.organization_role.rank if access.membership else 0
     return [
         role
         for key, role in ORGANIZATION_ROLES.items()
-        if key in team_keys and (role.rank <= rank or key == current)
+        if key in team_keys and (access.may_grant_organization_role(key) or key == current)
     ]
 
 
@@ -102,8 +101,7 @@ def membership_team_grant(membership: Membership) -> Team | None:
 
 def organization_role_options(*, access: Access) -> list[OrganizationRole]:
     """The organization roles the acting user may grant: up to their own (so only Owners offer Owner)."""
-    rank = access.membership.organization_role.rank if access.membership else 0
-    return [role for role in ORGANIZATION_ROLES.values() if role.rank <= rank]
+    return [role for key, role in ORGANIZATION_ROLES.items() if access.may_grant_organization_role(key)]
 
 
 def invitation_list_pending(*, organization: Organization):

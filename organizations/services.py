@@ -126,14 +126,17 @@ def _owner_count(organization: Organization) -> int:
 def _check_may_grant(*, organization: Organization, acting_user, role: str, target_user=None) -> None:
     """The one rule of role changes: nobody changes their own role, grants above their own, or makes an
     Owner unless they are one."""
-    acting = _membership_of(organization, acting_user)
-    if acting is None:
+    from .access import Access
+
+    access = Access.for_user(acting_user, organization)
+    if not access.is_member:
         raise PermissionDenied("You are not a member of this organization.")
+    acting = access.membership
     if target_user is not None and target_user.pk == acting_user.pk:
         raise ValidationError("You cannot change your own role. Ask another Owner or Admin.")
     if role == OrganizationRoleKey.OWNER and acting.role != OrganizationRoleKey.OWNER:
         raise ValidationError("Only Owners can make someone an Owner.")
-    if ORGANIZATION_ROLES[role].rank > acting.organization_role.rank:
+    if not access.may_grant_organization_role(role):
         raise ValidationError(f"You cannot grant a role above your own ({acting.organization_role.label}).")
 
 

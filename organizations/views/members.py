@@ -17,7 +17,7 @@ from django_htmx.http import trigger_client_event
 
 from .. import services
 from ..models import Membership, Team
-from ..roles import MANAGE_MEMBERS, TRANSFER_OWNERSHIP
+from ..roles import MANAGE_MEMBERS, TRANSFER_OWNERSHIP, OrganizationRoleKey
 from ..scoping import organization_view
 from ..selectors import membership_list, membership_team_grant, organization_role_options
 
@@ -43,17 +43,19 @@ def _rows(request, memberships) -> list[MemberRow]:
     access = request.access
     may_manage = access.can(MANAGE_MEMBERS_PERMISSION)
     may_transfer = access.can(TRANSFER_OWNERSHIP_PERMISSION)
-    own_rank = access.membership.organization_role.rank
     rows = []
     for membership in memberships:
         is_self = membership.user_id == request.user.pk
-        rank = membership.organization_role.rank
+        within_reach = access.may_grant_organization_role(membership.role)
         rows.append(
             MemberRow(
                 membership=membership,
                 is_self=is_self,
-                may_change=may_manage and not is_self and rank <= own_rank,
-                may_transfer=may_transfer and not is_self and rank < own_rank,
+                may_change=may_manage and not is_self and within_reach,
+                may_transfer=may_transfer
+                and not is_self
+                and within_reach
+                and membership.role != OrganizationRoleKey.OWNER,
                 team_grant=membership_team_grant(membership),
             )
         )
