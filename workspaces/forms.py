@@ -63,8 +63,13 @@ class WorkspaceGrantForm(forms.Form):
     member = forms.ChoiceField(label="Person or team")
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial="developer")
 
-    def __init__(self, *args, members, teams=(), **kwargs):
+    def __init__(self, *args, members, teams=(), custom_roles=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if custom_roles:
+            self.fields["role"].choices = [
+                ("Predefined roles", ROLE_CHOICES),
+                ("Custom roles", [(f"custom:{role.pk}", role.name) for role in custom_roles]),
+            ]
         people = [
             (
                 f"user:{m.user_id}",

@@ -33,9 +33,14 @@ logger = logging.getLogger(__name__)
 class RoleGrant:
     """A role to give on a new workspace: to a user or to a team."""
 
-    role: str
+    role: str = ""
     user: object = None
     team: Team | None = None
+    custom_role: WorkspaceCustomRole | None = None
+
+    @property
+    def definition(self):
+        return self.custom_role if self.custom_role is not None else WORKSPACE_ROLES[self.role]
 
 
 def _taken_error(slug: str) -> ValidationError:
@@ -94,7 +99,10 @@ def workspace_create(
             raise ValidationError(f"{grant.user.email} is not a member of {organization.name}.")
         if grant.team is not None and grant.team.organization_id != organization.pk:
             raise ValidationError(f"Team {grant.team.name} belongs to another organization.")
-        if grant.role not in WORKSPACE_ROLES:
+        if grant.custom_role is not None:
+            if grant.custom_role.organization_id != organization.pk:
+                raise ValidationError("That role belongs to another organization.")
+        elif grant.role not in WORKSPACE_ROLES:
             raise ValidationError("Choose one of the workspace roles.")
     WorkspaceLabel.objects.bulk_create(
         WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value)
@@ -103,7 +111,13 @@ def workspace_create(
     principals = [RoleGrant(role=WorkspaceRoleKey.ADMIN, user=acting_user)]
     principals += [g for g in grants if g.user != acting_user]
     WorkspaceRoleAssignment.objects.bulk_create(
-        WorkspaceRoleAssignment(workspace=workspace, user=g.user, team=g.team, role=g.role)
+        WorkspaceRoleAssignment(
+            workspace=workspace,
+            user=g.user,
+            team=g.team,
+            role="" if g.custom_role else g.role,
+            custom_role=g.custom_role,
+        )
         for g in principals
     )
     sync_workspace_permissions(workspace)
@@ -118,7 +132,7 @@ def workspace_create(
             "workspace_id": slug,
             "name": workspace.display_name,
             "labels": {value.dimension.key: value.value for value in label_values},
-            "roles": {str(g.user or g.team): g.role for g in principals},
+            "roles": {str(g.user or g.team): g.definition.label for g in principals},
         },
     )
     _enqueue_provisioning(workspace)

@@ -157,3 +157,27 @@ def test_typing_is_kept_for_a_reload_before_next(owner_client, organization):
     assert response.status_code == 204
     page = owner_client.get(stepper_url(organization, "details")).content.decode()
     assert 'value="Half typed"' in page and 'value="half-ty"' in page and "wip" in page
+
+
+def test_custom_roles_can_be_given_in_the_stepper(owner_client, organization, owner, add_member):
+    from workspaces.services import custom_role_create
+
+    scientist = custom_role_create(
+        organization=organization, name="Data Scientist", base_role="contributor", acting_user=owner
+    )
+    teammate = add_member("member")
+    post_step(owner_client, organization, "details", name="Custom WS", slug="custom-ws", action="next")
+    page = owner_client.get(stepper_url(organization, "access")).content.decode()
+    assert "Data Scientist" in page
+    post_step(
+        owner_client,
+        organization,
+        "access",
+        action="add",
+        member=f"user:{teammate.pk}",
+        role=f"custom:{scientist.pk}",
+    )
+    assert "Data Scientist" in owner_client.get(stepper_url(organization, "review")).content.decode()
+    post_step(owner_client, organization, "review", action="create")
+    assignment = Workspace.objects.get(slug="custom-ws").role_assignments.get(user=teammate)
+    assert assignment.custom_role == scientist and assignment.role == ""

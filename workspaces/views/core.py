@@ -33,6 +33,7 @@ class Stepper:
             organization_members_for_grants(organization=self.organization, exclude_user=request.user)
         )
         self.teams = list(self.organization.teams.all())
+        self.custom_roles = {f"custom:{role.pk}": role for role in self.organization.workspace_roles.all()}
 
     def url(self, step: str) -> str:
         return reverse("workspaces:new", args=[self.organization.slug]) + f"?step={step}"
@@ -54,6 +55,7 @@ class Stepper:
             data,
             members=[m for m in self.members if f"user:{m.user_id}" not in granted],
             teams=[t for t in self.teams if f"team:{t.pk}" not in granted],
+            custom_roles=list(self.custom_roles.values()),
         )
 
     def details_valid(self) -> bool:
@@ -66,7 +68,8 @@ class Stepper:
         resolved = []
         for grant in self.draft.grants:
             principal = principals.get(grant.get("principal"))
-            if principal is None or grant.get("role") not in WORKSPACE_ROLES:
+            role = WORKSPACE_ROLES.get(grant.get("role")) or self.custom_roles.get(grant.get("role"))
+            if principal is None or role is None:
                 continue
             is_team = grant["principal"].startswith("team:")
             resolved.append(
@@ -76,7 +79,7 @@ class Stepper:
                     "email": "" if is_team else principal.email,
                     "user": None if is_team else principal,
                     "team": principal if is_team else None,
-                    "role": WORKSPACE_ROLES[grant["role"]],
+                    "role": role,
                 }
             )
         return resolved
@@ -185,7 +188,13 @@ def _workspace_create_from_draft(request, stepper: Stepper):
     if not form.is_valid():
         return stepper.render("details", {"details": form})
     grants = [
-        services.RoleGrant(role=g["role"].key, user=g["user"], team=g["team"]) for g in stepper.grants()
+        services.RoleGrant(
+            role=getattr(g["role"], "key", ""),
+            custom_role=None if hasattr(g["role"], "key") else g["role"],
+            user=g["user"],
+            team=g["team"],
+        )
+        for g in stepper.grants()
     ]
     try:
         workspace = services.workspace_create(
