@@ -132,6 +132,11 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the login form posts the e-mail as "username"
+AXES_CLIENT_IP_CALLABLE = "organizations.audit.client_ip"
+
+# How many reverse proxies stand in front of Atrium (0: clients connect directly). Behind them, the
+# client address comes from X-Forwarded-For for the audit trail and login throttling.
+ATRIUM_TRUSTED_PROXIES = int(os.environ.get("ATRIUM_TRUSTED_PROXIES", "0"))
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 GUARDIAN_RAISE_403 = False

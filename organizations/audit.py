@@ -7,9 +7,24 @@ change does. The request's IP address reaches services through a context variabl
 
 from contextvars import ContextVar
 
+from django.conf import settings
+
 from .models import AuditEvent, Organization
 
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind ATRIUM_TRUSTED_PROXIES proxies, the address the
+    outermost trusted proxy saw (the entries a client adds itself to X-Forwarded-For are ignored).
+    Used by the audit trail and by login throttling (AXES_CLIENT_IP_CALLABLE)."""
+    proxies = getattr(settings, "ATRIUM_TRUSTED_PROXIES", 0)
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditContextMiddleware:
@@ -17,7 +32,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _request_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = _request_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

@@ -81,3 +81,12 @@ def test_static_files_are_served_by_whitenoise_with_hashed_names(client, setting
     response = client.get(stylesheet)
     assert response.status_code == 200
     assert "immutable" in response["Cache-Control"]
+
+
+def test_the_client_address_behind_a_trusted_proxy(rf, settings):
+    from organizations.audit import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == "10.0.0.2"  # no proxy configured: the header is not trusted
+    settings.ATRIUM_TRUSTED_PROXIES = 1
+    assert client_ip(request) == "203.0.113.9"  # what our proxy saw, not what the client claimed
