@@ -541,3 +541,31 @@ def team_workspace_roles_check(*, team: Team, acting_user) -> None:
                 f"Team {team.name} is {assignment.role_definition.label} of {assignment.workspace.slug}, "
                 "a role above yours there: ask an admin of that workspace to change its members."
             )
+
+
+@transaction.atomic
+def workspace_reactivate(*, workspace: Workspace, acting_user) -> Workspace:
+    """Bring a deactivated workspace back: it provisions again and becomes available."""
+    workspace = (
+        Workspace.objects.select_for_update(of=("self",)).select_related("organization").get(pk=workspace.pk)
+    )
+    if workspace.status != WorkspaceStatus.DEACTIVATED:
+        raise ValidationError("Only a deactivated workspace can be reactivated.")
+    Workspace.objects.filter(pk=workspace.pk).update(desired_state=DesiredState.AVAILABLE)
+    workspace.desired_state = DesiredState.AVAILABLE
+    _set_status(
+        workspace,
+        WorkspaceStatus.PENDING,
+        "Waiting for a worker to start the workspace",
+        provisioning_started_at=None,
+    )
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action="workspace.reactivate",
+        target=workspace,
+        before={"status": WorkspaceStatus.DEACTIVATED, "desired_state": DesiredState.DEACTIVATED},
+        after={"status": WorkspaceStatus.PENDING, "desired_state": DesiredState.AVAILABLE},
+    )
+    _enqueue_provisioning(workspace)
+    return workspace

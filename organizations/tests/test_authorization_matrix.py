@@ -91,6 +91,8 @@ MATRIX = {
     "workspaces:overview": {"GET": "workspace:view_workspace"},
     "workspaces:status": {"GET": "workspace:view_workspace"},
     "workspaces:retry": {"POST": "workspace:manage_workspace_lifecycle"},
+    "workspaces:deactivate": {"POST": "workspace:manage_workspace_lifecycle"},
+    "workspaces:reactivate": {"POST": "workspace:manage_workspace_lifecycle"},
     "workspaces:settings": {"GET": "workspace:change_workspace", "POST": "workspace:change_workspace"},
     "workspaces:members": {"GET": "workspace:read_members"},
     "workspaces:members_teams": {"GET": "workspace:read_members"},

@@ -90,3 +90,24 @@ def test_a_round_of_provisioning_runs_once(make_workspace):
     )  # as a late duplicate sees it
     workspace_provision(workspace_pk=workspace.pk)
     assert AuditEvent.objects.filter(action="workspace.available", target_id=str(workspace.pk)).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivate_and_reactivate_from_the_pages(make_workspace, owner_client):
+    workspace = make_workspace("on-off")
+    run_worker()
+    settings_page = owner_client.get(reverse("workspaces:settings", args=["on-off"])).content.decode()
+    assert "Deactivate workspace" in settings_page
+
+    owner_client.post(reverse("workspaces:deactivate", args=["on-off"]))
+    workspace.refresh_from_db()
+    assert workspace.status == WorkspaceStatus.DEACTIVATED
+    overview = owner_client.get(reverse("workspaces:overview", args=["on-off"])).content.decode()
+    assert ">Reactivate</button>" in overview
+
+    owner_client.post(reverse("workspaces:reactivate", args=["on-off"]))
+    run_worker()
+    workspace.refresh_from_db()
+    assert workspace.status == WorkspaceStatus.AVAILABLE
+    actions = set(AuditEvent.objects.filter(target_id=str(workspace.pk)).values_list("action", flat=True))
+    assert {"workspace.deactivate", "workspace.reactivate"} <= actions

@@ -268,6 +268,31 @@ def workspace_retry(request):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _lifecycle_change(request, change, done: str):
+    try:
+        change(workspace=request.workspace, acting_user=request.user)
+        messages.success(request, done)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("workspaces:overview", workspace_slug=request.workspace.slug)
+
+
+@require_POST
+@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}")
+def workspace_deactivate(request):
+    return _lifecycle_change(
+        request, services.workspace_deactivate, "Workspace deactivated. Its server is stopped."
+    )
+
+
+@require_POST
+@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}")
+def workspace_reactivate(request):
+    return _lifecycle_change(
+        request, services.workspace_reactivate, "Workspace reactivated. It is starting again."
+    )
+
+
 @workspace_view(permission=f"workspaces.{CHANGE_WORKSPACE}")
 def workspace_settings(request):
     workspace = request.workspace
