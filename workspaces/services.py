@@ -448,26 +448,36 @@ def custom_role_create(
 
 
 @transaction.atomic
-def custom_role_set_cell(
-    *, role: WorkspaceCustomRole, resource: str, action: str, granted: bool, acting_user
-):
-    """Turn one resource × action cell of a custom role on or off, and resync every holder."""
-    if resource not in RESOURCE_KEYS or action not in ACTION_KEYS:
-        raise ValidationError("Unknown resource or action.")
+def custom_role_set_cells(*, role: WorkspaceCustomRole, changes, acting_user) -> WorkspaceCustomRole:
+    """Turn resource × action cells of a custom role on or off (`changes`: (resource, action, granted)
+    triples), then resync every holder once; each changed cell is one audit event."""
+    for resource, action, _ in changes:
+        if resource not in RESOURCE_KEYS or action not in ACTION_KEYS:
+            raise ValidationError("Unknown resource or action.")
     role = WorkspaceCustomRole.objects.select_for_update(of=("self",)).get(pk=role.pk)
-    before = sorted(role.cells)
-    cells = set(role.cells)
-    (cells.add if granted else cells.discard)(cell(resource, action))
-    role.cells = sorted(cells)
-    if role.cells == before:
+    before = set(role.cells)
+    cells = set(before)
+    for resource, action, granted in changes:
+        (cells.add if granted else cells.discard)(cell(resource, action))
+    if cells == before:
         return role
+    role.cells = sorted(cells)
     role.save(update_fields=["cells"])
     for workspace in Workspace.objects.filter(role_assignments__custom_role=role).distinct():
         sync_workspace_permissions(workspace)
-    audit_record(organization=role.organization, acting_user=acting_user, action="role.update", target=role,
-                 before={"cell": cell(resource, action), "granted": not granted},
-                 after={"cell": cell(resource, action), "granted": granted})  # fmt: skip
+    for changed in sorted(before ^ cells):  # one event per cell, as the audit log filters them
+        granted = changed in cells
+        audit_record(organization=role.organization, acting_user=acting_user, action="role.update", target=role,
+                     before={"cell": changed, "granted": not granted},
+                     after={"cell": changed, "granted": granted})  # fmt: skip
     return role
+
+
+def custom_role_set_cell(
+    *, role: WorkspaceCustomRole, resource: str, action: str, granted: bool, acting_user
+):
+    """Turn one cell on or off (the grid's in-place toggle)."""
+    return custom_role_set_cells(role=role, changes=[(resource, action, granted)], acting_user=acting_user)
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ Any member may read them; creating, editing and deleting custom roles needs
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Count
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -105,11 +105,7 @@ def role_detail(request, role_id):
             )
         else:
             changes = form.changes(role.matrix)
-            with transaction.atomic():
-                for resource, action, granted in changes:
-                    role = services.custom_role_set_cell(
-                        role=role, resource=resource, action=action, granted=granted, acting_user=request.user
-                    )
+            role = services.custom_role_set_cells(role=role, changes=changes, acting_user=request.user)
             if changes:
                 messages.success(
                     request,
