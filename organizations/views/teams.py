@@ -178,7 +178,13 @@ def team_member_remove(request, team_id, user_id):
         )
         return redirect("organizations:team", org_slug=request.organization.slug, team_id=team.pk)
     if level == "error":
-        context = {"organization": request.organization, "team": team, "membership": membership}
+        # The row partial is rendered alone, outside the page's {% can %}: pass what it asks.
+        context = {
+            "organization": request.organization,
+            "team": team,
+            "membership": membership,
+            "may_manage": request.access.can(MANAGE_TEAMS_PERMISSION),
+        }
         response = render(request, "organizations/team_detail.html#member-row", context)
     else:
         response = HttpResponse("")
