@@ -1,20 +1,12 @@
 from django.contrib import admin
 
-from organizations.admin import ReadOnlyAdmin
+from organizations.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceRoleAssignment
 
 
-class WorkspaceLabelInline(admin.TabularInline):
+class WorkspaceLabelInline(ReadOnlyInline):
     model = WorkspaceLabel
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Workspace)
