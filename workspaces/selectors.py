@@ -85,9 +85,6 @@ def organization_members_for_grants(*, organization: Organization, exclude_user=
 
 # --- Workspace members: who has access, and where it comes from ------------------------------------
 
-#: The rank of someone who may grant any workspace role (organization-wide workspace admins).
-UNLIMITED_RANK = 10**6
-
 
 @dataclass(frozen=True)
 class RoleOption:
@@ -130,24 +127,6 @@ def workspace_role_options(*, organization: Organization) -> list[RoleOption]:
     return options
 
 
-def workspace_grant_rank(*, workspace: Workspace, access: Access) -> int:
-    """How high the acting user may grant on `workspace`: anything for organization-wide workspace
-    admins, otherwise up to their best role there (their own or a team's). The services apply the same
-    rule; this lets pages offer only the roles the user may give."""
-    from organizations.roles import ADMINISTER_ALL_WORKSPACES
-
-    from .models import WorkspaceRoleAssignment
-
-    if access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
-        return UNLIMITED_RANK
-    assignments = (
-        WorkspaceRoleAssignment.objects.filter(workspace=workspace)
-        .filter(Q(user=access.user) | Q(team__members=access.user))
-        .select_related("custom_role")
-    )
-    return max((a.role_definition.rank for a in assignments), default=0)
-
-
 @dataclass(frozen=True)
 class TeamGrant:
     """A workspace role someone holds through a team."""
@@ -174,15 +153,6 @@ class WorkspaceMemberRow:
     assignment: object = None  # their direct WorkspaceRoleAssignment, if any
     team_grants: list[TeamGrant] = field(default_factory=list)
     organization_grants: list[OrganizationGrant] = field(default_factory=list)
-
-    @property
-    def rank(self) -> int:
-        if self.organization_grants:
-            return UNLIMITED_RANK
-        ranks = [grant.role.rank for grant in self.team_grants]
-        if self.assignment is not None:
-            ranks.append(self.assignment.role_definition.rank)
-        return max(ranks, default=0)
 
     @property
     def sort_key(self) -> tuple:

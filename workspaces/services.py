@@ -24,7 +24,7 @@ from .models import (
 from .permission_sync import sync_workspace_permissions
 from .provisioners import ProvisioningError, get_provisioner
 from .roles import ACTION_KEYS, RESOURCE_KEYS, WORKSPACE_ROLES, WorkspaceRoleKey, cell
-from .selectors import workspace_grant_rank, workspace_id_check
+from .selectors import workspace_id_check
 
 logger = logging.getLogger(__name__)
 
@@ -312,9 +312,9 @@ def _role_definition(role: str = "", custom_role: WorkspaceCustomRole | None = N
     return WORKSPACE_ROLES[role]
 
 
-def _acting_rank(workspace: Workspace, acting_user) -> int:
-    return workspace_grant_rank(
-        workspace=workspace, access=Access.for_user(acting_user, workspace.organization)
+def _may_grant(workspace: Workspace, acting_user, definition) -> bool:
+    return Access.for_user(acting_user, workspace.organization).may_grant_workspace_role(
+        definition, workspace
     )
 
 
@@ -327,9 +327,7 @@ def _check_may_assign(*, workspace: Workspace, acting_user, definition, user=Non
         raise ValidationError(
             f"You are in team {team.name}: changing its role would change your own. Ask another admin."
         )
-    if definition.rank > _acting_rank(workspace, acting_user) or not access.may_grant_workspace_role(
-        definition, workspace
-    ):
+    if not access.may_grant_workspace_role(definition, workspace):
         raise ValidationError(f"You cannot grant a role above your own ({definition.label}).")
     if (
         isinstance(definition, WorkspaceCustomRole)
@@ -380,7 +378,7 @@ def workspace_role_assign(
     before = {"role": assignment.role_definition.label} if assignment else {}
     if assignment is None:
         assignment = WorkspaceRoleAssignment(workspace=workspace, user=user, team=team)
-    elif assignment.role_definition.rank > _acting_rank(workspace, acting_user):
+    elif not _may_grant(workspace, acting_user, assignment.role_definition):
         raise ValidationError("You cannot change the role of someone above you.")
     assignment.role = "" if custom_role else role
     assignment.custom_role = custom_role
@@ -406,7 +404,7 @@ def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user) -
     definition = assignment.role_definition
     if assignment.user_id == acting_user.pk:
         raise ValidationError("You cannot remove your own role. Ask another admin.")
-    if definition.rank > _acting_rank(workspace, acting_user):
+    if not _may_grant(workspace, acting_user, definition):
         raise ValidationError("You cannot remove someone whose role is above yours.")
     principal = str(assignment.principal)
     assignment.delete()
@@ -546,7 +544,7 @@ def team_workspace_roles_check(*, team: Team, acting_user) -> None:
     for assignment in WorkspaceRoleAssignment.objects.filter(team=team).select_related(
         "workspace", "custom_role"
     ):
-        if assignment.role_definition.rank > _acting_rank(assignment.workspace, acting_user):
+        if not _may_grant(assignment.workspace, acting_user, assignment.role_definition):
             raise ValidationError(
                 f"Team {team.name} is {assignment.role_definition.label} of {assignment.workspace.slug}, "
                 "a role above yours there: ask an admin of that workspace to change its members."

@@ -20,7 +20,6 @@ from ..roles import MANAGE_WORKSPACE_MEMBERS, cell
 from ..scoping import workspace_view
 from ..selectors import (
     role_option_value,
-    workspace_grant_rank,
     workspace_members,
     workspace_role_options,
     workspace_teams,
@@ -35,19 +34,13 @@ TEMPLATE = "workspaces/members.html"
 class _Grants:
     """What the acting user may do on this workspace's members: which roles they may give."""
 
-    def __init__(self, request, *, rank: int | None = None):
-        workspace = request.workspace
+    def __init__(self, request):
+        workspace = self.workspace = request.workspace
+        self.access = request.access
         self.may_manage = request.access.can(MANAGE_MEMBERS, workspace)
         self.options = workspace_role_options(organization=workspace.organization) if self.may_manage else []
-        if not self.may_manage:
-            rank = 0
-        elif rank is None:
-            rank = workspace_grant_rank(workspace=workspace, access=request.access)
-        self.rank = rank
         self.grantable = [
-            option
-            for option in self.options
-            if option.rank <= rank and request.access.may_grant_workspace_role(option.definition, workspace)
+            o for o in self.options if request.access.may_grant_workspace_role(o.definition, workspace)
         ]
         self.predefined = [option for option in self.grantable if not option.is_custom]
         self.custom = [option for option in self.grantable if option.is_custom]
@@ -57,7 +50,7 @@ class _Grants:
             self.may_manage
             and assignment is not None
             and assignment.user_id != me.pk
-            and assignment.role_definition.rank <= self.rank
+            and self.access.may_grant_workspace_role(assignment.role_definition, self.workspace)
         )
 
 
@@ -81,8 +74,7 @@ def _user_row_context(row, grants: _Grants, me) -> dict:
 def _users_context(request, *, person_form=None) -> dict:
     workspace, me = request.workspace, request.user
     members = workspace_members(workspace)
-    mine = members.row_for(me.pk)
-    grants = _Grants(request, rank=mine.rank if mine else 0)
+    grants = _Grants(request)
     page = Paginator(members.rows, PER_PAGE).get_page(request.GET.get("page"))
     for row in page.object_list:
         _user_row_context(row, grants, me)
@@ -209,8 +201,7 @@ def _row_response(request, assignment, *, error: str = "") -> HttpResponse:
     row = members.row_for(assignment.user_id)
     if row is None:
         return HttpResponse("")
-    mine = members.row_for(request.user.pk)
-    grants = _Grants(request, rank=mine.rank if mine else 0)
+    grants = _Grants(request)
     context |= _user_row_context(row, grants, request.user)
     return render(request, f"{TEMPLATE}#user-row", context)
 
