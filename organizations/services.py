@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .access import Access
 from .audit import audit_record
 from .dimensions import DEFAULT_DIMENSIONS
 from .models import Dimension, DimensionValue, Invitation, InvitationStatus, Membership, Organization, Team
@@ -109,10 +110,6 @@ def organization_update(
 # --- Members and organization roles -------------------------------------------------------------
 
 
-def _membership_of(organization: Organization, user) -> Membership | None:
-    return Membership.objects.filter(organization=organization, user=user).first()
-
-
 def _lock_owners(organization_id) -> None:
     """Serialize changes that can affect an organization's Owners (two Owners demoting each other at
     once must not leave none): every such change locks the organization row first."""
@@ -126,8 +123,6 @@ def _owner_count(organization: Organization) -> int:
 def _check_may_grant(*, organization: Organization, acting_user, role: str, target_user=None) -> None:
     """The one rule of role changes: nobody changes their own role, grants above their own, or makes an
     Owner unless they are one."""
-    from .access import Access
-
     access = Access.for_user(acting_user, organization)
     if not access.is_member:
         raise PermissionDenied("You are not a member of this organization.")
@@ -152,8 +147,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user) ->
     _check_may_grant(
         organization=organization, acting_user=acting_user, role=role, target_user=membership.user
     )
-    acting = _membership_of(organization, acting_user)
-    if ORGANIZATION_ROLES[membership.role].rank > acting.organization_role.rank:
+    if not Access.for_user(acting_user, organization).may_grant_organization_role(membership.role):
         raise ValidationError("You cannot change the role of someone above you.")
     if membership.role == OrganizationRoleKey.OWNER and _owner_count(organization) <= 1:
         raise ValidationError("An organization needs at least one Owner: make someone else Owner first.")
@@ -187,10 +181,11 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     organization, user = membership.organization, membership.user
     if membership.role == OrganizationRoleKey.OWNER and _owner_count(organization) <= 1:
         raise ValidationError("The last Owner cannot leave or be removed: make someone else Owner first.")
-    if user.pk != acting_user.pk:
-        acting = _membership_of(organization, acting_user)
-        if acting is None or membership.organization_role.rank > acting.organization_role.rank:
-            raise ValidationError("You cannot remove someone above you.")
+    leaving = user.pk == acting_user.pk
+    if not leaving and not Access.for_user(acting_user, organization).may_grant_organization_role(
+        membership.role
+    ):
+        raise ValidationError("You cannot remove someone above you.")
     assignments = WorkspaceRoleAssignment.objects.filter(workspace__organization=organization, user=user)
     workspace_roles = {
         a.workspace.slug: a.role_definition.label
@@ -267,8 +262,6 @@ def _check_team_role(*, organization: Organization, acting_user, role: str) -> N
 
 def _check_manages_members(*, organization: Organization, acting_user) -> None:
     """Organization roles are given by those who manage members, directly or through a team's role."""
-    from .access import Access
-
     if not Access.for_user(acting_user, organization).can(f"organizations.{MANAGE_MEMBERS}"):
         raise ValidationError(
             "Only people who manage members can give organization roles, including through a team."
@@ -280,8 +273,7 @@ def _check_may_manage_team_role(*, team: Team, acting_user) -> None:
     otherwise a Manager could join an Admin team and become Admin."""
     if not team.role:
         return
-    acting = _membership_of(team.organization, acting_user)
-    if acting is None or ORGANIZATION_ROLES[team.role].rank > acting.organization_role.rank:
+    if not Access.for_user(acting_user, team.organization).may_grant_organization_role(team.role):
         raise ValidationError(
             f"{team.name} gives its members the organization role {team.get_role_display()}, "
             "which is above your own: only someone with that role can change it or its members."
