@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from .. import services
 from ..models import Membership
@@ -177,6 +177,10 @@ def team_member_remove(request, team_id, user_id):
             request, {"error": messages.ERROR, "info": messages.INFO}.get(level, messages.SUCCESS), message
         )
         return redirect("organizations:team", org_slug=request.organization.slug, team_id=team.pk)
+    if level == "success":
+        # The member count, the add list and the delete warning change too: reload, toast included.
+        messages.success(request, message)
+        return HttpResponseClientRefresh()
     if level == "error":
         # The row partial is rendered alone, outside the page's {% can %}: pass what it asks.
         context = {

@@ -173,57 +173,15 @@
 })();
 // --- end: confirmation dialogs and htmx toasts -------------------------------------------------
 
-// --- Focus after an htmx row removal; closing the confirmation dialog ---------------------------
+// --- Closing the confirmation dialog after its answer ------------------------------------------
 (function () {
   "use strict";
 
-  // A Remove whose answer is empty swaps its table row away (hx-target="closest tr",
-  // hx-swap="outerHTML"), taking the focused button with it: focus would fall back to <body>.
-  // Before such a swap, note the row's neighbours; once the row is gone, focus the next row's first
-  // control, else the previous row's, else the table's scrollable region (.table-wrap, tabindex="0").
-  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
-    "select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
-  var removals = new WeakMap(); // row -> { next, previous, region }
-
-  function firstControl(row) {
-    if (!row || !row.isConnected) return null;
-    var controls = row.querySelectorAll(FOCUSABLE);
-    for (var i = 0; i < controls.length; i++) {
-      if (!controls[i].closest("dialog")) return controls[i];
-    }
-    return null;
-  }
-
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var row = event.detail.target;
-    if (!row || row.tagName !== "TR" || !event.detail.shouldSwap) return;
-    if (String(event.detail.serverResponse || "").trim() !== "") return;
-    removals.set(row, {
-      next: row.nextElementSibling,
-      previous: row.previousElementSibling,
-      region: row.closest(".table-wrap"),
-    });
-  });
-
-  function afterRemoval(row) {
-    var removal = row && removals.get(row);
-    if (!removal || row.isConnected) return; // not a removal, or not swapped yet
-    removals.delete(row);
-    var active = document.activeElement;
-    if (active && active !== document.body && active.isConnected) return; // focus is somewhere: keep it
-    var target = firstControl(removal.next) || firstControl(removal.previous)
-      || (removal.region && removal.region.isConnected ? removal.region : null);
-    if (target) target.focus();
-  }
-
-  // An empty outerHTML swap leaves no element for htmx:afterSwap to fire on, but htmx:afterRequest
-  // comes after the swap and still reaches the document (from the nearest ancestor left in the page).
+  // A successful removal reloads the page (HX-Refresh); a refusal answers with the row and its
+  // reason: close the dialog the swap left open, which gives focus back to its opener.
   document.addEventListener("htmx:afterRequest", function (event) {
-    afterRemoval(event.detail.target);
-    // The destructive form of a confirmation dialog has been answered: close the dialog if the swap
-    // left it open (a refusal without a swap, an error); close() gives focus back to its opener.
     var dialog = event.detail.elt && event.detail.elt.closest && event.detail.elt.closest("dialog.confirm");
     if (dialog && dialog.open && dialog.isConnected) dialog.close();
   });
 })();
-// --- end: focus after an htmx row removal; closing the confirmation dialog ---------------------
+// --- end: closing the confirmation dialog ----------------------------------------------------

@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from .. import services
 from ..member_forms import WorkspaceMemberAddForm, WorkspaceRoleChangeForm, WorkspaceTeamAddForm
@@ -258,4 +258,8 @@ def member_remove(request, assignment_id):
         return _answer(request, assignment, error=_refusal(refusal), notice="")
     kind = "a direct role" if assignment.user_id else "a role"
     notice = f"{_principal_name(assignment)} no longer has {kind} on {request.workspace.display_name}."
+    if request.htmx:
+        # Counts, the add lists and other rows change with a removal: reload the tab, toast included.
+        _tell(request, "success", notice)
+        return HttpResponseClientRefresh()
     return _answer(request, assignment, error="", notice=notice)
