@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet
 
 from .access import Access
 from .models import Membership, Organization, Team
-from .roles import ORGANIZATION_ROLES, OrganizationRole
+from .roles import MANAGE_MEMBERS, ORGANIZATION_ROLES, OrganizationRole
 
 
 def team_list_for_organization(*, organization: Organization) -> QuerySet[Team]:
@@ -44,6 +44,8 @@ def team_role_options(*, access: Access, current: str = "") -> list[Organization
     """The organization roles the acting user may give a team: a team's role choices (never Owner) up
     to the acting user's own rank, plus the team's `current` role so that keeping it stays possible."""
     team_keys = {key for key, _ in Team._meta.get_field("role").choices}
+    if not access.can(f"organizations.{MANAGE_MEMBERS}"):  # giving org roles is for member managers
+        team_keys = {current} if current else set()
     return [
         role
         for key, role in ORGANIZATION_ROLES.items()
