@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "accounts",
     "organizations",
     "workspaces",
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "organizations.context_processors.navigation",
+                "governance.context_processors.org_admin_link",
             ],
         },
     },

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from organizations.org_admin import org_admin_site
+from governance import urls as governance_urls
+from governance.org_admin import org_admin_site
+from governance.views import invitations as invitation_views
+from organizations import urls as organization_urls
 from organizations.views import core as organization_views
-from organizations.views import invitations as invitation_views
 
 from . import views
 
@@ -15,7 +17,8 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page says; the unhashed name needs no manifest lookup.
     path("favicon.ico", RedirectView.as_view(url="/static/img/atrium.svg"), name="favicon"),
     path("accounts/", include("accounts.urls")),
-    path("orgs/", include("organizations.urls")),
+    # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
+    path("orgs/", include((organization_urls.urlpatterns + governance_urls.urlpatterns, "organizations"))),
     path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("", include("workspaces.urls")),
     path("admin/", admin.site.urls),

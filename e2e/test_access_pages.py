@@ -4,7 +4,8 @@ no CSP violation."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from organizations.services import invitation_create, team_create, team_member_add
+from governance.services import invitation_create, team_member_add
+from organizations.services import team_create
 from workspaces.services import custom_role_create, workspace_create, workspace_role_assign
 
 

@@ -9,8 +9,12 @@ permissions are never consulted.
 
 from django.db.models import Model
 
+from .errors import NotFoundError, PermissionDeniedError
 from .models import Membership, Organization, OrganizationUserObjectPermission
 from .roles import ADMINISTER_ALL_WORKSPACES, LIST_ALL_WORKSPACES, ORGANIZATION_ROLES
+
+# Held on a workspace by everyone who may open it; see `Access.can_see`.
+VIEW_WORKSPACE_PERMISSION = "workspaces.view_workspace"
 
 
 def _permission_model_for(obj: Model):
@@ -103,6 +107,28 @@ class Access:
 
     def can_list_all_workspaces(self) -> bool:
         return self.can(f"organizations.{LIST_ALL_WORKSPACES}")
+
+    def can_see(self, workspace) -> bool:
+        """Is the workspace visible to the user at all (listed or openable)? The one visibility rule:
+        a role on it (own or a team's), or an organization role that lists or administers every
+        workspace."""
+        return self.can(VIEW_WORKSPACE_PERMISSION, workspace) or self.can_list_all_workspaces()
+
+    def require(self, perm: str, obj=None, *, message: str = "") -> None:
+        """Refuse unless the user may do `perm` on `obj` (the organization by default).
+
+        Someone outside the organization, or who cannot even see the workspace, gets NotFoundError (so
+        nothing leaks its existence); a member without the permission gets PermissionDeniedError.
+        """
+        if not self.is_member or not self.user.is_active:
+            raise NotFoundError("No such organization.")
+        if obj is not None and obj != self.organization:
+            if getattr(obj, "organization_id", None) != self.organization.pk:
+                raise NotFoundError("Not found.")
+            if hasattr(obj, "administered_by_organization_admins") and not self.can_see(obj):
+                raise NotFoundError("No such workspace.")
+        if not self.can(perm, obj):
+            raise PermissionDeniedError(message or "You don't have permission to do that.")
 
     def prefetch(self, objects) -> None:
         """Load the permissions of many objects of one kind in one query, so lists ask none per row."""

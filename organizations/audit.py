@@ -8,6 +8,7 @@ change does. The request's IP address reaches services through a context variabl
 from contextvars import ContextVar
 
 from django.conf import settings
+from django.db import models
 
 from .models import AuditEvent, Organization
 
@@ -39,26 +40,92 @@ class AuditContextMiddleware:
             _request_ip.reset(token)
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit trail records: the one registry of their names."""
+
+    ORGANIZATION_CREATE = "organization.create", "Organization created"
+    ORGANIZATION_UPDATE = "organization.update", "Organization edited"
+    ORGANIZATION_TRANSFER_OWNERSHIP = "organization.transfer_ownership", "Ownership transferred"
+    MEMBERSHIP_CREATE = "membership.create", "Member added"
+    MEMBERSHIP_ROLE_CHANGE = "membership.role_change", "Member's role changed"
+    MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
+    MEMBERSHIP_LEAVE = "membership.leave", "Member left"
+    TEAM_CREATE = "team.create", "Team created"
+    TEAM_UPDATE = "team.update", "Team edited"
+    TEAM_DELETE = "team.delete", "Team deleted"
+    TEAM_MEMBER_ADD = "team.member_add", "Team member added"
+    TEAM_MEMBER_REMOVE = "team.member_remove", "Team member removed"
+    INVITATION_CREATE = "invitation.create", "Invitation sent"
+    INVITATION_RESEND = "invitation.resend", "Invitation resent"
+    INVITATION_REVOKE = "invitation.revoke", "Invitation revoked"
+    INVITATION_ACCEPT = "invitation.accept", "Invitation accepted"
+    WORKSPACE_CREATE = "workspace.create", "Workspace created"
+    WORKSPACE_BULK_CREATE = "workspace.bulk_create", "Workspaces created in bulk"
+    WORKSPACE_UPDATE = "workspace.update", "Workspace edited"
+    WORKSPACE_AVAILABLE = "workspace.available", "Workspace available"
+    WORKSPACE_PROVISIONING_FAILED = "workspace.provisioning_failed", "Provisioning failed"
+    WORKSPACE_PROVISIONING_RETRY = "workspace.provisioning_retry", "Provisioning retried"
+    WORKSPACE_DEACTIVATE = "workspace.deactivate", "Workspace deactivated"
+    WORKSPACE_REACTIVATE = "workspace.reactivate", "Workspace reactivated"
+    WORKSPACE_ROLE_ASSIGN = "workspace_role.assign", "Workspace role given"
+    WORKSPACE_ROLE_CHANGE = "workspace_role.change", "Workspace role changed"
+    WORKSPACE_ROLE_REMOVE = "workspace_role.remove", "Workspace role removed"
+    ROLE_CREATE = "role.create", "Custom role created"
+    ROLE_UPDATE = "role.update", "Custom role changed"
+    ROLE_DELETE = "role.delete", "Custom role deleted"
+    DIMENSION_VALUES_ADD = "dimension.values_add", "Label values added"
+
+
+# The stable type names of audit targets and principals, by model (`app_label.model_name`).
+AUDIT_OBJECT_TYPES = {
+    "organizations.organization": "organization",
+    "organizations.membership": "membership",
+    "organizations.team": "team",
+    "organizations.invitation": "invitation",
+    "organizations.dimension": "dimension",
+    "workspaces.workspace": "workspace",
+    "workspaces.workspacecustomrole": "custom_role",
+    "workspaces.workspaceroleassignment": "role_assignment",
+    "accounts.user": "user",
+}
+
+
+def audit_object_type(obj) -> str:
+    """The stable type name of a model instance in the audit trail ("team", "custom_role", …)."""
+    return AUDIT_OBJECT_TYPES[obj._meta.label_lower]
+
+
 def audit_record(
     *,
     organization: Organization,
     acting_user,
     action: str,
     target,
-    target_type: str | None = None,
+    principal=None,
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event. `target` is the changed object (its pk and str() are kept)."""
+    """Append one audit event.
+
+    `target` is the changed object, kept as type + id (and its str() as a label for people);
+    `principal` is the user or team whose access changed, if any, kept the same way. `acting_user`
+    None means the system (a background task) acted.
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}: add it to AuditAction.")
     actor = acting_user if acting_user is not None and acting_user.is_authenticated else None
     return AuditEvent.objects.create(
         organization=organization,
+        actor_type=AuditEvent.ActorType.USER if actor else AuditEvent.ActorType.SYSTEM,
         actor=actor,
         actor_email=actor.email if actor else "",
         action=action,
-        target_type=target_type or target._meta.model_name,
+        target_type=audit_object_type(target),
         target_id=str(target.pk),
         target_label=str(target)[:200],
+        principal_type=audit_object_type(principal) if principal is not None else "",
+        principal_id=str(principal.pk) if principal is not None else "",
+        principal_label=str(principal)[:200] if principal is not None else "",
         before=before or {},
         after=after or {},
         ip_address=_request_ip.get(),

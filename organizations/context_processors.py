@@ -10,13 +10,7 @@ def navigation(request):
     def organizations():
         return list(Organization.objects.filter(memberships__user=user).order_by("name"))
 
-    def may_use_org_admin():
-        from .org_admin import org_admin_site
-
-        return org_admin_site.has_permission(request)
-
     return {
-        "may_use_org_admin": may_use_org_admin,
         "switcher_organizations": organizations,
         "current_organization": getattr(request, "organization", None),
         "access": getattr(request, "access", None),

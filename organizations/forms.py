@@ -21,5 +21,5 @@ class OrganizationSettingsForm(forms.Form):
     # service records what it was.
     name = forms.CharField(label="Organization name", max_length=100)
     description = forms.CharField(
-        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

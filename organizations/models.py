@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -21,7 +21,7 @@ class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField("organization name", max_length=100)
     slug = models.SlugField("URL key", max_length=60, unique=True, validators=[slug_validator])
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     workspace_naming_pattern = models.CharField(
         "workspace naming convention",
         max_length=200,
@@ -80,7 +80,7 @@ class Team(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
     role = models.CharField(
         "organization role",
@@ -203,9 +203,20 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """One recorded change. Append-only: saving an existing event or deleting one raises."""
+    """One recorded change. Append-only: saving an existing event or deleting one raises.
+
+    Who acted is a reference (`actor_type` + the user; room for service accounts and tokens), what
+    changed is `target_type` + `target_id`, and for access changes whose access changed is
+    `principal_type` + `principal_id`: all joinable, none by display name. The labels are what people
+    read, as they were at the time.
+    """
+
+    class ActorType(models.TextChoices):
+        USER = "user", "User"
+        SYSTEM = "system", "System"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="audit_events")
+    actor_type = models.CharField(max_length=20, choices=ActorType.choices, default=ActorType.USER)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -214,6 +225,9 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=40)
     target_id = models.CharField(max_length=64)
     target_label = models.CharField(max_length=200)
+    principal_type = models.CharField(max_length=40, blank=True)
+    principal_id = models.CharField(max_length=64, blank=True)
+    principal_label = models.CharField(max_length=200, blank=True)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -223,7 +237,15 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="audit_org_time")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="audit_org_time"),
+            models.Index(fields=["organization", "actor", "-created_at"], name="audit_org_actor_time"),
+            models.Index(
+                fields=["organization", "principal_type", "principal_id", "-created_at"],
+                name="audit_org_principal_time",
+            ),
+            models.Index(fields=["organization", "target_type", "target_id"], name="audit_org_target"),
+        ]
 
     def __str__(self):
         return f"{self.action} {self.target_label}"

@@ -53,22 +53,6 @@ def team_role_options(*, access: Access, current: str = "") -> list[Organization
     ]
 
 
-def team_workspace_roles(*, team: Team, access: Access) -> list:
-    """The team's role assignments on live workspaces the viewer can see, by workspace ID."""
-    from workspaces.models import WorkspaceRoleAssignment, WorkspaceStatus
-
-    assignments = list(
-        WorkspaceRoleAssignment.objects.filter(team=team)
-        .exclude(workspace__status=WorkspaceStatus.DELETED)
-        .select_related("workspace", "custom_role")
-        .order_by("workspace__slug")
-    )
-    if access.can_list_all_workspaces():
-        return assignments
-    access.prefetch([assignment.workspace for assignment in assignments])
-    return [a for a in assignments if access.can("workspaces.view_workspace", a.workspace)]
-
-
 # --- Members and invitations ----------------------------------------------------------------------
 
 
@@ -127,34 +111,6 @@ def invitation_list_history(*, organization: Organization):
         .select_related("invited_by", "accepted_by")
         .order_by("-created_at", "-pk")
     )
-
-
-def invitation_workspace_options(*, organization: Organization, access: Access) -> list:
-    """Live workspaces of the organization on which the acting user may give roles, by workspace ID."""
-    from workspaces.models import Workspace
-
-    workspaces = list(Workspace.objects.live().filter(organization=organization).order_by("slug"))
-    access.prefetch(workspaces)
-    return [w for w in workspaces if access.can("workspaces.manage_workspace_members", w)]
-
-
-def invitation_attach_workspace_grants(invitations) -> list:
-    """Give each invitation `workspace_grants`: (workspace, role label) pairs, in one query for all."""
-    from workspaces.models import Workspace
-    from workspaces.roles import WORKSPACE_ROLES
-
-    invitations = list(invitations)
-    ids = {grant.get("workspace") for invitation in invitations for grant in invitation.workspace_roles}
-    organization_ids = {invitation.organization_id for invitation in invitations}
-    live = Workspace.objects.live().filter(organization_id__in=organization_ids, pk__in=ids)
-    workspaces = {str(w.pk): w for w in live} if ids else {}
-    for invitation in invitations:
-        invitation.workspace_grants = [
-            (workspaces[grant["workspace"]], WORKSPACE_ROLES[grant["role"]].label)
-            for grant in invitation.workspace_roles
-            if grant.get("workspace") in workspaces and grant.get("role") in WORKSPACE_ROLES
-        ]
-    return invitations
 
 
 # --- Audit log ------------------------------------------------------------------------------------

@@ -1,58 +1,13 @@
 from django.urls import path
 
-from .views import audit, invitations, members, teams
+from .views import audit
 from .views import core as views
 
-app_name = "organizations"
+# Included with governance's routes under the "organizations" namespace (see config/urls.py).
 
 urlpatterns = [
     path("new/", views.organization_create, name="create"),
-    path("<slug:org_slug>/", views.organization_home, name="home"),
     path("<slug:org_slug>/settings/", views.organization_settings, name="settings"),
-    # Members
-    path("<slug:org_slug>/settings/members/", members.member_list, name="members"),
-    path(
-        "<slug:org_slug>/settings/members/<int:membership_id>/role/",
-        members.member_change_role,
-        name="member_role",
-    ),
-    path(
-        "<slug:org_slug>/settings/members/<int:membership_id>/remove/",
-        members.member_remove,
-        name="member_remove",
-    ),
-    path(
-        "<slug:org_slug>/settings/members/<int:membership_id>/transfer/",
-        members.ownership_transfer,
-        name="ownership_transfer",
-    ),
-    # Invitations
-    path("<slug:org_slug>/settings/invitations/", invitations.invitation_list, name="invitations"),
-    path("<slug:org_slug>/settings/invitations/bulk/", invitations.invitation_bulk, name="invitation_bulk"),
-    path(
-        "<slug:org_slug>/settings/invitations/<int:invitation_id>/resend/",
-        invitations.invitation_resend,
-        name="invitation_resend",
-    ),
-    path(
-        "<slug:org_slug>/settings/invitations/<int:invitation_id>/revoke/",
-        invitations.invitation_revoke,
-        name="invitation_revoke",
-    ),
-    # Teams
-    path("<slug:org_slug>/settings/teams/", teams.team_list, name="teams"),
-    path("<slug:org_slug>/settings/teams/<int:team_id>/", teams.team_detail, name="team"),
-    path("<slug:org_slug>/settings/teams/<int:team_id>/delete/", teams.team_delete, name="team_delete"),
-    path(
-        "<slug:org_slug>/settings/teams/<int:team_id>/members/add/",
-        teams.team_member_add,
-        name="team_member_add",
-    ),
-    path(
-        "<slug:org_slug>/settings/teams/<int:team_id>/members/<int:user_id>/remove/",
-        teams.team_member_remove,
-        name="team_member_remove",
-    ),
     # Audit log
     path("<slug:org_slug>/settings/audit/", audit.audit_log, name="audit"),
 ]

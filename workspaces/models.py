@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete
@@ -55,8 +56,10 @@ class Workspace(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="workspaces")
     slug = models.CharField("workspace ID", max_length=50, validators=[validate_workspace_id])
     display_name = models.CharField("name", max_length=100)
-    description = models.TextField(blank=True)
-    readme = models.TextField("README", blank=True, help_text="Markdown.")
+    description = models.TextField(blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
+    readme = models.TextField(
+        "README", blank=True, help_text="Markdown.", max_length=50000, validators=[MaxLengthValidator(50000)]
+    )
     status = models.CharField(
         max_length=20, choices=WorkspaceStatus.choices, default=WorkspaceStatus.NOT_INITIALIZED
     )

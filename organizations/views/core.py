@@ -1,17 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-
-from workspaces.selectors import workspace_list_for_user
 
 from .. import services
 from ..forms import OrganizationCreateForm, OrganizationSettingsForm
 from ..models import Membership
 from ..roles import CHANGE_ORGANIZATION
 from ..scoping import organization_view
-
-WORKSPACES_PER_PAGE = 24
 
 
 def home(request):
@@ -37,21 +32,6 @@ def organization_create(request):
         return redirect("organizations:home", org_slug=organization.slug)
     has_organization = Membership.objects.filter(user=request.user).exists()
     return render(request, "organizations/create.html", {"form": form, "has_organization": has_organization})
-
-
-@organization_view()
-def organization_home(request):
-    organization, access = request.organization, request.access
-    if request.session.get("last_organization") != organization.slug:
-        request.session["last_organization"] = organization.slug
-    search = request.GET.get("q", "").strip()[:100]
-    workspaces = workspace_list_for_user(organization=organization, access=access, search=search)
-    page = Paginator(workspaces, WORKSPACES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "search": search, "organization": organization, "nav": "workspaces"}
-    template = "organizations/home.html"
-    if request.htmx and request.htmx.target == "workspace-list":
-        template += "#workspace-list"
-    return render(request, template, context)
 
 
 @organization_view(permission=f"organizations.{CHANGE_ORGANIZATION}")

@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from governance.services import team_member_add
 from organizations.access import Access
-from organizations.services import membership_add, organization_create, team_create, team_member_add
+from organizations.services import membership_add, organization_create, team_create
 from workspaces.models import WorkspaceRoleAssignment
 from workspaces.permission_sync import sync_workspace_permissions
 from workspaces.selectors import workspace_list_for_user

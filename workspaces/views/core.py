@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from organizations.errors import ServiceError, form_add_refusal, refusal_message
 from organizations.models import DimensionValue
 from organizations.roles import CREATE_WORKSPACE
 from organizations.scoping import organization_view
@@ -206,8 +207,8 @@ def _workspace_create_from_draft(request, stepper: Stepper):
             grants=grants,
             acting_user=request.user,
         )
-    except ValidationError as error:
-        form.add_error(None, error)  # a {"slug": …} error lands on the Workspace ID field
+    except (ServiceError, ValidationError) as error:
+        form_add_refusal(form, error)  # a {"slug": …} error lands on the Workspace ID field
         return stepper.render("details", {"details": form})
     WorkspaceDraft.discard(request.session, stepper.organization)
     messages.success(request, f"Workspace “{workspace.display_name}” created. It is being provisioned.")
@@ -262,8 +263,8 @@ def workspace_retry(request):
     try:
         services.workspace_retry_provisioning(workspace=request.workspace, acting_user=request.user)
         messages.success(request, "Provisioning restarted.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except (ServiceError, ValidationError) as error:
+        messages.error(request, refusal_message(error))
     url = reverse("workspaces:overview", args=[request.workspace.slug])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -272,8 +273,8 @@ def _lifecycle_change(request, change, done: str):
     try:
         change(workspace=request.workspace, acting_user=request.user)
         messages.success(request, done)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except (ServiceError, ValidationError) as error:
+        messages.error(request, refusal_message(error))
     return redirect("workspaces:overview", workspace_slug=request.workspace.slug)
 
 

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
+from organizations.errors import ServiceError, form_add_refusal, refusal_message
+
 from .. import services
 from ..member_forms import WorkspaceMemberAddForm, WorkspaceRoleChangeForm, WorkspaceTeamAddForm
 from ..roles import MANAGE_WORKSPACE_MEMBERS, cell
@@ -111,7 +113,7 @@ def member_teams(request):
 
 
 def _refusal(error: ValidationError) -> str:
-    return " ".join(error.messages)
+    return refusal_message(error)
 
 
 def _tell(request, level: str, message: str, response=None):
@@ -155,8 +157,8 @@ def member_assign(request):
                 custom_role=option.custom_role,
                 **({"team": principal} if adding_team else {"user": principal}),
             )
-        except ValidationError as refusal:
-            form.add_error(None, refusal)
+        except (ServiceError, ValidationError) as refusal:
+            form_add_refusal(form, refusal)
         else:
             name = f"Team {principal.name}" if adding_team else (principal.display_name or principal.email)
             notice = f"{name} is now {option.label} of {workspace.display_name}."
@@ -241,7 +243,7 @@ def member_change(request, assignment_id):
             role=option.role,
             custom_role=option.custom_role,
         )
-    except ValidationError as refusal:
+    except (ServiceError, ValidationError) as refusal:
         return _answer(request, assignment, error=_refusal(refusal), notice="")
     return _answer(
         request, assignment, error="", notice=f"{_principal_name(assignment)} is now {option.label}."
@@ -254,7 +256,7 @@ def member_remove(request, assignment_id):
     assignment = _assignment_or_404(request, assignment_id)
     try:
         services.workspace_role_remove(assignment=assignment, acting_user=request.user)
-    except ValidationError as refusal:
+    except (ServiceError, ValidationError) as refusal:
         return _answer(request, assignment, error=_refusal(refusal), notice="")
     kind = "a direct role" if assignment.user_id else "a role"
     notice = f"{_principal_name(assignment)} no longer has {kind} on {request.workspace.display_name}."

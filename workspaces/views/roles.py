@@ -13,6 +13,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from organizations.errors import ServiceError, form_add_refusal, refusal_message
 from organizations.roles import MANAGE_POLICIES, ORGANIZATION_ROLES
 from organizations.scoping import organization_view
 
@@ -67,8 +68,8 @@ def role_list(request):
                 role = services.custom_role_create(
                     organization=organization, acting_user=request.user, **form.cleaned_data
                 )
-            except ValidationError as error:
-                form.add_error(None, error)
+            except (ServiceError, ValidationError) as error:
+                form_add_refusal(form, error)
             except IntegrityError:  # created by someone else a moment ago
                 form.add_error("name", "A role with this name already exists.")
             else:
@@ -164,8 +165,8 @@ def role_delete(request, role_id):
     role = _custom_role_or_404(request, role_id)
     try:
         services.custom_role_delete(role=role, acting_user=request.user)
-    except ValidationError as error:  # still assigned: the message names who holds it
-        messages.error(request, " ".join(error.messages))
+    except (ServiceError, ValidationError) as error:  # still assigned: the message names who holds it
+        messages.error(request, refusal_message(error))
         return redirect("workspaces:role", org_slug=request.organization.slug, role_id=role.pk)
     messages.success(request, f"Role “{role.name}” deleted.")
     return redirect("workspaces:roles", org_slug=request.organization.slug)

@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from governance import services as gov_services
 from organizations import services as org_services
 from workspaces import services as ws_services
 from workspaces.models import WorkspaceRoleAssignment
@@ -181,7 +182,7 @@ def world(make_user, organization, owner, make_workspace):
     )
     sync_workspace_permissions(workspace)
     team = org_services.team_create(organization=organization, name="Matrix Team", acting_user=owner)
-    invitation = org_services.invitation_create(
+    invitation = gov_services.invitation_create(
         organization=organization, email="invitee@example.com", role="member", acting_user=owner
     )
     role = ws_services.custom_role_create(

@@ -20,12 +20,14 @@ from django.db.models import Count
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
+from organizations import services as organization_services
+from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.models import AuditEvent, Invitation, InvitationStatus, Membership, Organization, Team
+from organizations.roles import ORGANIZATION_ROLES, TRANSFER_OWNERSHIP
 from workspaces import services as workspace_services
 from workspaces.models import Workspace, WorkspaceCustomRole, WorkspaceRoleAssignment, WorkspaceStatus
 
 from . import services
-from .models import AuditEvent, Invitation, InvitationStatus, Membership, Organization, Team
-from .roles import ORGANIZATION_ROLES, TRANSFER_OWNERSHIP
 
 # The organization roles that make someone an Owner, read from the registry, never spelled here.
 OWNER_ROLE_KEYS = frozenset(
@@ -165,7 +167,7 @@ def _add_refusal(form, refusal: ValidationError) -> None:
         for field, errors in refusal.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, refusal)
+        form_add_refusal(form, refusal)
 
 
 class ServiceBackedAdmin(OwnedOrganizationAdmin):
@@ -176,7 +178,7 @@ class ServiceBackedAdmin(OwnedOrganizationAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as refusal:
+        except (ServiceError, ValidationError) as refusal:
             request._org_admin_refusal = refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -197,8 +199,8 @@ class ServiceBackedAdmin(OwnedOrganizationAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except ValidationError as refusal:
-            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+        except (ServiceError, ValidationError) as refusal:
+            self.message_user(request, refusal_message(refusal), messages.ERROR)
             return HttpResponseRedirect(request.path.rsplit("delete/", 1)[0] + "change/")
 
     def save_related(self, request, form, formsets, change):
@@ -233,7 +235,7 @@ class MembershipAdmin(ServiceBackedAdmin):
         return membership.user.display_name
 
     def save_model(self, request, obj, form, change):
-        services.membership_change_role(membership=obj, role=obj.role, acting_user=request.user)
+        organization_services.membership_change_role(membership=obj, role=obj.role, acting_user=request.user)
 
     def delete_model(self, request, obj):
         services.membership_remove(membership=obj, acting_user=request.user)
@@ -297,9 +299,13 @@ class TeamAdmin(ServiceBackedAdmin):
     def save_model(self, request, obj, form, change):
         fields = {"name": obj.name, "description": obj.description, "role": obj.role}
         if change:
-            saved = services.team_update(team=Team.objects.get(pk=obj.pk), acting_user=request.user, **fields)
+            saved = organization_services.team_update(
+                team=Team.objects.get(pk=obj.pk), acting_user=request.user, **fields
+            )
         else:
-            saved = services.team_create(organization=obj.organization, acting_user=request.user, **fields)
+            saved = organization_services.team_create(
+                organization=obj.organization, acting_user=request.user, **fields
+            )
         _adopt(obj, saved)
 
     def save_related(self, request, form, formsets, change):
@@ -359,11 +365,11 @@ class InvitationAdmin(ServiceBackedAdmin):
 
     @admin.action(description="Resend invitations")
     def resend_invitations(self, request, queryset):
-        self._each(request, queryset, services.invitation_resend, "Resent")
+        self._each(request, queryset, organization_services.invitation_resend, "Resent")
 
     @admin.action(description="Revoke invitations")
     def revoke_invitations(self, request, queryset):
-        self._each(request, queryset, services.invitation_revoke, "Revoked")
+        self._each(request, queryset, organization_services.invitation_revoke, "Revoked")
 
 
 @admin.register(AuditEvent, site=org_admin_site)
@@ -422,8 +428,8 @@ class WorkspaceAdmin(ServiceBackedAdmin):
             try:
                 workspace_services.workspace_deactivate(workspace=workspace, acting_user=request.user)
                 done.append(workspace.slug)
-            except ValidationError as error:
-                refused.append(" ".join(error.messages))
+            except (ServiceError, ValidationError) as error:
+                refused.append(refusal_message(error))
         if done:
             self.message_user(request, f"Deactivated {', '.join(done)}.", messages.SUCCESS)
         elif not refused:

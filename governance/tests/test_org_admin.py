@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from governance.services import invitation_create
 from organizations.models import AuditEvent, Invitation, Membership, OrganizationUserObjectPermission, Team
 from organizations.roles import OrganizationRoleKey
-from organizations.services import invitation_create, team_create
+from organizations.services import team_create
 from workspaces.models import Workspace, WorkspaceRoleAssignment, WorkspaceUserObjectPermission
 from workspaces.services import workspace_create
 

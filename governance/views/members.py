@@ -15,11 +15,14 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from .. import services
-from ..models import Membership, Team
-from ..roles import MANAGE_MEMBERS, TRANSFER_OWNERSHIP, OrganizationRoleKey
-from ..scoping import organization_view
-from ..selectors import membership_list, membership_team_grant, organization_role_options
+from organizations import services
+from organizations.errors import ServiceError, refusal_message
+from organizations.models import Membership, Team
+from organizations.roles import MANAGE_MEMBERS, TRANSFER_OWNERSHIP, OrganizationRoleKey
+from organizations.scoping import organization_view
+from organizations.selectors import membership_list, membership_team_grant, organization_role_options
+
+from ..services import membership_remove
 
 MEMBERS_PER_PAGE = 50
 MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
@@ -108,8 +111,8 @@ def member_change_role(request, membership_id):
         membership = services.membership_change_role(
             membership=membership, role=request.POST.get("role", ""), acting_user=request.user
         )
-    except ValidationError as refusal:
-        error = " ".join(refusal.messages)
+    except (ServiceError, ValidationError) as refusal:
+        error = refusal_message(refusal)
     if request.htmx:
         row = _rows(request, membership_list(organization=request.organization).filter(pk=membership.pk))[0]
         row.error = error
@@ -141,9 +144,9 @@ def member_remove(request, membership_id):
     if not leaving and not request.access.can(MANAGE_MEMBERS_PERMISSION):
         raise PermissionDenied
     try:
-        services.membership_remove(membership=membership, acting_user=request.user)
-    except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
+        membership_remove(membership=membership, acting_user=request.user)
+    except (ServiceError, ValidationError) as refusal:
+        messages.error(request, refusal_message(refusal))
         return redirect(_list_url(request))
     if leaving:
         messages.success(request, f"You left {organization.name}.")
@@ -164,8 +167,8 @@ def ownership_transfer(request, membership_id):
         services.ownership_transfer(
             organization=organization, to_membership=membership, acting_user=request.user
         )
-    except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
+    except (ServiceError, ValidationError) as refusal:
+        messages.error(request, refusal_message(refusal))
     else:
         own_role = Membership.objects.get(organization=organization, user=request.user).get_role_display()
         messages.success(

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from organizations import services
+from governance import services
 from organizations.models import AuditEvent, Invitation, Membership
 from workspaces.models import WorkspaceRoleAssignment
 

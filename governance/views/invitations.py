@@ -14,26 +14,27 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import services
-from ..member_forms import BulkInvitationForm, InvitationForm, InvitationSignupForm
-from ..models import Invitation, InvitationStatus
-from ..roles import MANAGE_MEMBERS
-from ..scoping import organization_view
-from ..selectors import (
-    invitation_attach_workspace_grants,
+from organizations import services as organization_services
+from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.member_forms import BulkInvitationForm, InvitationForm, InvitationSignupForm
+from organizations.models import Invitation, InvitationStatus
+from organizations.roles import MANAGE_MEMBERS
+from organizations.scoping import organization_view
+from organizations.selectors import (
     invitation_list_history,
     invitation_list_pending,
-    invitation_workspace_options,
     organization_role_options,
 )
+from workspaces.roles import WORKSPACE_ROLES
+
+from .. import services
+from ..selectors import invitation_attach_workspace_grants, invitation_workspace_options
 
 INVITATIONS_PER_PAGE = 50
 MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
 
 
 def _invitation_form(request, data=None) -> InvitationForm:
-    from workspaces.roles import WORKSPACE_ROLES
-
     return InvitationForm(
         data,
         roles=organization_role_options(access=request.access),
@@ -89,8 +90,8 @@ def invitation_list(request):
                 workspace_roles=form.workspace_grants(),
                 acting_user=request.user,
             )
-        except ValidationError as refusal:
-            form.add_error(None, refusal)
+        except (ServiceError, ValidationError) as refusal:
+            form_add_refusal(form, refusal)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("organizations:invitations", org_slug=request.organization.slug)
@@ -112,8 +113,8 @@ def invitation_bulk(request):
             role=role,
             acting_user=request.user,
         )
-    except ValidationError as error:
-        bulk_form.add_error("emails", error)
+    except (ServiceError, ValidationError) as error:
+        form_add_refusal(bulk_form, error, "emails")
         return _render_page(request, bulk_form=bulk_form)
     invited = [invitation.email for invitation in result.invited]
     if invited:
@@ -133,9 +134,9 @@ def invitation_bulk(request):
 def invitation_resend(request, invitation_id):
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
     try:
-        services.invitation_resend(invitation=invitation, acting_user=request.user)
-    except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
+        organization_services.invitation_resend(invitation=invitation, acting_user=request.user)
+    except (ServiceError, ValidationError) as refusal:
+        messages.error(request, refusal_message(refusal))
     else:
         messages.success(
             request,
@@ -149,9 +150,9 @@ def invitation_resend(request, invitation_id):
 def invitation_revoke(request, invitation_id):
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
     try:
-        services.invitation_revoke(invitation=invitation, acting_user=request.user)
-    except ValidationError as refusal:
-        messages.error(request, " ".join(refusal.messages))
+        organization_services.invitation_revoke(invitation=invitation, acting_user=request.user)
+    except (ServiceError, ValidationError) as refusal:
+        messages.error(request, refusal_message(refusal))
     else:
         messages.success(request, f"Invitation to {invitation.email} revoked. Its link no longer works.")
     return redirect(_list_url(request))
@@ -165,7 +166,7 @@ def _invitation_not_found(request):
 
 def invitation_accept(request, token):
     """The page an invitation link opens: sign up, log in, or accept, depending on who opens it."""
-    invitation = services.invitation_for_token(token)
+    invitation = organization_services.invitation_for_token(token)
     if invitation is None:
         return _invitation_not_found(request)
     organization = invitation.organization
@@ -187,8 +188,8 @@ def invitation_accept(request, token):
         if request.method == "POST":
             try:
                 membership = services.invitation_accept(invitation=invitation, user=user)
-            except ValidationError as refusal:
-                context["error"] = " ".join(refusal.messages)
+            except (ServiceError, ValidationError) as refusal:
+                context["error"] = refusal_message(refusal)
             else:
                 return _welcome(request, membership)
         return render(request, "organizations/invitation_accept.html", context | {"state": "confirm"})
@@ -200,8 +201,8 @@ def invitation_accept(request, token):
             with transaction.atomic():  # no account is left behind if the invitation cannot be accepted
                 user = form.save()
                 membership = services.invitation_accept(invitation=invitation, user=user)
-        except ValidationError as refusal:
-            form.add_error(None, refusal)
+        except (ServiceError, ValidationError) as refusal:
+            form_add_refusal(form, refusal)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return _welcome(request, membership)

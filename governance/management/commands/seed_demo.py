@@ -25,10 +25,11 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.services import team_member_add
 from organizations.audit import audit_record
 from organizations.models import Dimension, DimensionValue, Membership, Organization, Team
 from organizations.roles import OrganizationRoleKey
-from organizations.services import membership_add, organization_create, team_create, team_member_add
+from organizations.services import membership_add, organization_create, team_create
 from workspaces.models import (
     RetiredWorkspaceId,
     Workspace,

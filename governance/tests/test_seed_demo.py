@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 
 from accounts.models import User
+from governance.management.commands.seed_demo import DEMO_PASSWORD
 from organizations.access import Access
 from organizations.models import AuditEvent, DimensionValue, Membership, Organization, Team
 from organizations.services import organization_create
-from workspaces.management.commands.seed_demo import DEMO_PASSWORD
 from workspaces.models import (
     Workspace,
     WorkspaceLabel,

@@ -5,8 +5,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from governance.services import team_member_add
 from organizations.models import AuditEvent, Team
-from organizations.services import team_create, team_member_add
+from organizations.services import team_create
 from workspaces.models import WorkspaceRoleAssignment
 from workspaces.services import workspace_role_assign
 
@@ -253,16 +254,16 @@ def test_a_refused_removal_keeps_the_row_and_says_why(client, organization, owne
 def test_a_manager_cannot_join_a_team_that_is_admin_of_a_workspace(
     organization, owner, add_member, make_workspace
 ):
-    from django.core.exceptions import ValidationError
-
-    from organizations.services import team_create, team_member_add
+    from governance.services import team_member_add
+    from organizations.errors import PermissionDeniedError
+    from organizations.services import team_create
     from workspaces.services import workspace_role_assign
 
     manager = add_member("manager")
     workspace = make_workspace("guarded-ws")
     team = team_create(organization=organization, name="WS Admins", acting_user=owner)
     workspace_role_assign(workspace=workspace, team=team, role="admin", acting_user=owner)
-    with pytest.raises(ValidationError, match="above yours"):
+    with pytest.raises(PermissionDeniedError, match="above yours"):
         team_member_add(team=team, user=manager, acting_user=manager)
     assert not team.members.filter(pk=manager.pk).exists()
     team_member_add(team=team, user=manager, acting_user=owner)  # an owner may

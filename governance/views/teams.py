@@ -13,19 +13,22 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
-from .. import services
-from ..models import Membership
-from ..roles import MANAGE_TEAMS
-from ..scoping import organization_view
-from ..selectors import (
+from organizations import services as organization_services
+from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.models import Membership
+from organizations.roles import MANAGE_TEAMS
+from organizations.scoping import organization_view
+from organizations.selectors import (
     team_get,
     team_list_for_organization,
     team_member_candidates,
     team_members,
     team_role_options,
-    team_workspace_roles,
 )
-from ..team_forms import TeamForm, TeamMemberAddForm
+from organizations.team_forms import TeamForm, TeamMemberAddForm
+
+from .. import services
+from ..selectors import team_workspace_roles
 
 PER_PAGE = 50
 MANAGE_TEAMS_PERMISSION = f"organizations.{MANAGE_TEAMS}"
@@ -44,7 +47,7 @@ def _team_or_404(request, team_id: int):
 
 
 def _refusal(error: ValidationError) -> str:
-    return " ".join(error.messages)
+    return refusal_message(error)
 
 
 @organization_view()
@@ -57,11 +60,11 @@ def team_list(request):
         _require(request, MANAGE_TEAMS_PERMISSION)
         if form.is_valid():
             try:
-                team = services.team_create(
+                team = organization_services.team_create(
                     organization=organization, acting_user=request.user, **form.cleaned_data
                 )
-            except ValidationError as error:
-                form.add_error(None, error)  # a {"name": …} refusal lands on its field
+            except (ServiceError, ValidationError) as error:
+                form_add_refusal(form, error)  # a {"name": …} refusal lands on its field
             else:
                 messages.success(request, f"Team “{team.name}” created. Add its members below.")
                 return redirect("organizations:team", org_slug=organization.slug, team_id=team.pk)
@@ -109,9 +112,9 @@ def team_detail(request, team_id):
     form = TeamForm(request.POST, roles=team_role_options(access=request.access, current=team.role))
     if form.is_valid():
         try:
-            services.team_update(team=team, acting_user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
+            organization_services.team_update(team=team, acting_user=request.user, **form.cleaned_data)
+        except (ServiceError, ValidationError) as error:
+            form_add_refusal(form, error)
         else:
             messages.success(request, f"Team “{team.name}” saved.")
             return redirect("organizations:team", org_slug=request.organization.slug, team_id=team.pk)
@@ -125,7 +128,7 @@ def team_delete(request, team_id):
     name = team.name
     try:
         services.team_delete(team=team, acting_user=request.user)
-    except ValidationError as error:
+    except (ServiceError, ValidationError) as error:
         messages.error(request, _refusal(error))
         return redirect("organizations:team", org_slug=request.organization.slug, team_id=team.pk)
     messages.success(request, f"Team “{name}” deleted.")
@@ -141,8 +144,8 @@ def team_member_add(request, team_id):
         user = add_form.cleaned_data["user"]
         try:
             services.team_member_add(team=team, user=user, acting_user=request.user)
-        except ValidationError as error:
-            add_form.add_error("user", error)
+        except (ServiceError, ValidationError) as error:
+            form_add_refusal(add_form, error, "user")
         else:
             messages.success(request, f"{user.email} added to {team.name}.")
             return redirect("organizations:team", org_slug=request.organization.slug, team_id=team.pk)
@@ -168,7 +171,7 @@ def team_member_remove(request, team_id, user_id):
     else:
         try:
             services.team_member_remove(team=team, user=user, acting_user=request.user)
-        except ValidationError as error:
+        except (ServiceError, ValidationError) as error:
             level, message = "error", _refusal(error)
         else:
             level, message = "success", f"{user.email} removed from {team.name}."

@@ -1,0 +1,41 @@
+"""Reads that span an organization and its workspaces, always scoped to one organization."""
+
+from organizations.access import Access
+from organizations.models import Organization, Team
+from workspaces.models import Workspace, WorkspaceRoleAssignment, WorkspaceStatus
+from workspaces.roles import MANAGE_WORKSPACE_MEMBERS, WORKSPACE_ROLES
+
+
+def team_workspace_roles(*, team: Team, access: Access) -> list:
+    """The team's role assignments on live workspaces the viewer can see, by workspace ID."""
+    assignments = list(
+        WorkspaceRoleAssignment.objects.filter(team=team)
+        .exclude(workspace__status=WorkspaceStatus.DELETED)
+        .select_related("workspace", "custom_role")
+        .order_by("workspace__slug")
+    )
+    access.prefetch([assignment.workspace for assignment in assignments])
+    return [a for a in assignments if access.can_see(a.workspace)]
+
+
+def invitation_workspace_options(*, organization: Organization, access: Access) -> list:
+    """Live workspaces of the organization on which the acting user may give roles, by workspace ID."""
+    workspaces = list(Workspace.objects.live().filter(organization=organization).order_by("slug"))
+    access.prefetch(workspaces)
+    return [w for w in workspaces if access.can(f"workspaces.{MANAGE_WORKSPACE_MEMBERS}", w)]
+
+
+def invitation_attach_workspace_grants(invitations) -> list:
+    """Give each invitation `workspace_grants`: (workspace, role label) pairs, in one query for all."""
+    invitations = list(invitations)
+    ids = {grant.get("workspace") for invitation in invitations for grant in invitation.workspace_roles}
+    organization_ids = {invitation.organization_id for invitation in invitations}
+    live = Workspace.objects.live().filter(organization_id__in=organization_ids, pk__in=ids)
+    workspaces = {str(w.pk): w for w in live} if ids else {}
+    for invitation in invitations:
+        invitation.workspace_grants = [
+            (workspaces[grant["workspace"]], WORKSPACE_ROLES[grant["role"]].label)
+            for grant in invitation.workspace_roles
+            if grant.get("workspace") in workspaces and grant.get("role") in WORKSPACE_ROLES
+        ]
+    return invitations

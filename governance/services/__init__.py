@@ -1,0 +1,26 @@
+"""Operations that change an organization and its workspaces together: atomic, permission-checked by
+themselves, audited in the same transaction."""
+
+from .invitations import (
+    BULK_INVITE_LIMIT,
+    BulkInviteResult,
+    bulk_invite_address,
+    invitation_accept,
+    invitation_create,
+    invitation_create_bulk,
+)
+from .members import membership_remove
+from .teams import team_delete, team_member_add, team_member_remove
+
+__all__ = [
+    "BULK_INVITE_LIMIT",
+    "BulkInviteResult",
+    "bulk_invite_address",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_create_bulk",
+    "membership_remove",
+    "team_delete",
+    "team_member_add",
+    "team_member_remove",
+]

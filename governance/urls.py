@@ -1,0 +1,53 @@
+"""Routes of the governance pages, under /orgs/ in the "organizations" namespace (config/urls.py)."""
+
+from django.urls import path
+
+from .views import home, invitations, members, teams
+
+urlpatterns = [
+    path("<slug:org_slug>/", home.organization_home, name="home"),
+    # Members
+    path("<slug:org_slug>/settings/members/", members.member_list, name="members"),
+    path(
+        "<slug:org_slug>/settings/members/<int:membership_id>/role/",
+        members.member_change_role,
+        name="member_role",
+    ),
+    path(
+        "<slug:org_slug>/settings/members/<int:membership_id>/remove/",
+        members.member_remove,
+        name="member_remove",
+    ),
+    path(
+        "<slug:org_slug>/settings/members/<int:membership_id>/transfer/",
+        members.ownership_transfer,
+        name="ownership_transfer",
+    ),
+    # Invitations
+    path("<slug:org_slug>/settings/invitations/", invitations.invitation_list, name="invitations"),
+    path("<slug:org_slug>/settings/invitations/bulk/", invitations.invitation_bulk, name="invitation_bulk"),
+    path(
+        "<slug:org_slug>/settings/invitations/<int:invitation_id>/resend/",
+        invitations.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "<slug:org_slug>/settings/invitations/<int:invitation_id>/revoke/",
+        invitations.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    # Teams
+    path("<slug:org_slug>/settings/teams/", teams.team_list, name="teams"),
+    path("<slug:org_slug>/settings/teams/<int:team_id>/", teams.team_detail, name="team"),
+    path("<slug:org_slug>/settings/teams/<int:team_id>/delete/", teams.team_delete, name="team_delete"),
+    path(
+        "<slug:org_slug>/settings/teams/<int:team_id>/members/add/",
+        teams.team_member_add,
+        name="team_member_add",
+    ),
+    path(
+        "<slug:org_slug>/settings/teams/<int:team_id>/members/<int:user_id>/remove/",
+        teams.team_member_remove,
+        name="team_member_remove",
+    ),
+]

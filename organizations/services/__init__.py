@@ -1,0 +1,34 @@
+"""Every change to organizations, their members, teams, invitations and dimensions: one function per
+action, in modules by concern. Each is atomic, checks the acting user's permission itself (through
+`organizations.access.Access`) before it writes, and records its audit event in the same transaction.
+
+Changes that also touch workspaces (removing a member with their workspace roles, team changes
+checked against workspace roles, invitations that carry workspace grants) live in `governance`.
+"""
+
+from .invitations import (
+    INVITATION_LIFETIME,
+    invitation_for_token,
+    invitation_resend,
+    invitation_revoke,
+    invitation_token_hash,
+)
+from .members import membership_add, membership_change_role, ownership_transfer
+from .organizations import dimensions_create_defaults, organization_create, organization_update
+from .teams import team_create, team_update
+
+__all__ = [
+    "INVITATION_LIFETIME",
+    "dimensions_create_defaults",
+    "invitation_for_token",
+    "invitation_resend",
+    "invitation_revoke",
+    "invitation_token_hash",
+    "membership_add",
+    "membership_change_role",
+    "organization_create",
+    "organization_update",
+    "ownership_transfer",
+    "team_create",
+    "team_update",
+]

@@ -1,0 +1,40 @@
+"""Every change to a workspace: one function per action, in modules by concern. Each is atomic, checks
+the acting user's permission itself (through `organizations.access.Access`) before it writes, and
+records its audit event in the same transaction."""
+
+from .custom_roles import custom_role_create, custom_role_delete, custom_role_set_cell, custom_role_set_cells
+from .lifecycle import (
+    ProvisioningSuperseded,
+    workspace_deactivate,
+    workspace_provision,
+    workspace_reactivate,
+    workspace_retry_provisioning,
+)
+from .onboarding import onboarding_step_complete
+from .role_assignments import (
+    team_workspace_roles_check,
+    workspace_role_assign,
+    workspace_role_grant_check,
+    workspace_role_remove,
+)
+from .workspaces import RoleGrant, workspace_create, workspace_update
+
+__all__ = [
+    "ProvisioningSuperseded",
+    "RoleGrant",
+    "custom_role_create",
+    "custom_role_delete",
+    "custom_role_set_cell",
+    "custom_role_set_cells",
+    "onboarding_step_complete",
+    "team_workspace_roles_check",
+    "workspace_create",
+    "workspace_deactivate",
+    "workspace_provision",
+    "workspace_reactivate",
+    "workspace_retry_provisioning",
+    "workspace_role_assign",
+    "workspace_role_grant_check",
+    "workspace_role_remove",
+    "workspace_update",
+]

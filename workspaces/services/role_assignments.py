@@ -1,0 +1,158 @@
+"""Who holds which role on a workspace: giving, changing and removing role assignments.
+
+The one grant rule (nobody grants above their own) is `Access.may_grant_workspace_role`; every grant
+goes through `check_may_assign`, the stepper's initial grants included.
+"""
+
+from django.db import transaction
+
+from organizations.access import Access
+from organizations.audit import AuditAction, audit_record
+from organizations.errors import InvalidError, NotFoundError, PermissionDeniedError
+from organizations.models import Membership, Team
+
+from .. import onboarding
+from ..models import Workspace, WorkspaceCustomRole, WorkspaceRoleAssignment
+from ..permission_sync import sync_workspace_permissions
+from ..roles import MANAGE_WORKSPACE_MEMBERS, WORKSPACE_ROLES
+from .onboarding import onboarding_step_complete
+
+MANAGE_MEMBERS_PERMISSION = f"workspaces.{MANAGE_WORKSPACE_MEMBERS}"
+
+
+def role_definition(role: str = "", custom_role: WorkspaceCustomRole | None = None):
+    if custom_role is not None:
+        return custom_role
+    if role not in WORKSPACE_ROLES:
+        raise InvalidError("Choose one of the workspace roles.", field="role")
+    return WORKSPACE_ROLES[role]
+
+
+def check_may_assign(*, access: Access, workspace: Workspace, definition, user=None, team=None) -> None:
+    """Refuse unless `access`'s user may give `definition` on `workspace` (to `user` or `team`)."""
+    access.require(MANAGE_MEMBERS_PERMISSION, workspace)
+    if user is not None and user.pk == access.user.pk:
+        raise PermissionDeniedError("You cannot change your own role. Ask another admin.")
+    org_wide = access.workspace_permissions(workspace) is None
+    if team is not None and not org_wide and team.members.filter(pk=access.user.pk).exists():
+        raise PermissionDeniedError(
+            f"You are in team {team.name}: changing its role would change your own. Ask another admin."
+        )
+    if not access.may_grant_workspace_role(definition, workspace):
+        raise PermissionDeniedError(f"You cannot grant a role above your own ({definition.label}).")
+    if (
+        isinstance(definition, WorkspaceCustomRole)
+        and definition.organization_id != workspace.organization_id
+    ):
+        raise NotFoundError("That role belongs to another organization.")
+
+
+def workspace_role_grant_check(
+    *, workspace: Workspace, acting_user, role: str = "", custom_role=None
+) -> None:
+    """Refuse unless `acting_user` may give this role on `workspace` (to someone else)."""
+    check_may_assign(
+        access=Access.for_user(acting_user, workspace.organization),
+        workspace=workspace,
+        definition=role_definition(role, custom_role),
+    )
+
+
+@transaction.atomic
+def workspace_role_assign(
+    *,
+    workspace: Workspace,
+    acting_user,
+    user=None,
+    team: Team | None = None,
+    role: str = "",
+    custom_role: WorkspaceCustomRole | None = None,
+) -> WorkspaceRoleAssignment:
+    """Give a user or a team a role on a workspace, or change the role they hold there."""
+    if (user is None) == (team is None):
+        raise ValueError("Give exactly one of user or team.")
+    access = Access.for_user(acting_user, workspace.organization)
+    definition = role_definition(role, custom_role)
+    check_may_assign(access=access, workspace=workspace, definition=definition, user=user, team=team)
+    if (
+        user is not None
+        and not Membership.objects.filter(organization=workspace.organization, user=user).exists()
+    ):
+        raise InvalidError("Only members of the organization can get a role on its workspaces.")
+    if team is not None and team.organization_id != workspace.organization_id:
+        raise NotFoundError("That team belongs to another organization.")
+    assignment = (
+        WorkspaceRoleAssignment.objects.select_for_update(of=("self",))
+        .filter(workspace=workspace, user=user, team=team)
+        .select_related("custom_role")
+        .first()
+    )
+    before = {"role": assignment.role_definition.label} if assignment else {}
+    if assignment is None:
+        assignment = WorkspaceRoleAssignment(workspace=workspace, user=user, team=team)
+    elif not access.may_grant_workspace_role(assignment.role_definition, workspace):
+        raise PermissionDeniedError("You cannot change the role of someone above you.")
+    assignment.role = "" if custom_role else role
+    assignment.custom_role = custom_role
+    assignment.save()
+    sync_workspace_permissions(workspace)
+    others = WorkspaceRoleAssignment.objects.filter(workspace=workspace).exclude(user=workspace.created_by)
+    if others.exists():
+        onboarding_step_complete(workspace=workspace, key=onboarding.INVITE_TEAMMATE)
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action=AuditAction.WORKSPACE_ROLE_CHANGE if before else AuditAction.WORKSPACE_ROLE_ASSIGN,
+        target=workspace,
+        principal=user or team,
+        before=before,
+        after={"role": definition.label},
+    )
+    return assignment
+
+
+@transaction.atomic
+def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user) -> None:
+    """Take a role away. Removing one that another request removed a moment earlier answers
+    NotFoundError (and records nothing twice)."""
+    workspace = assignment.workspace
+    access = Access.for_user(acting_user, workspace.organization)
+    access.require(MANAGE_MEMBERS_PERMISSION, workspace)
+    locked = (
+        WorkspaceRoleAssignment.objects.select_for_update(of=("self",))
+        .select_related("user", "team", "custom_role")
+        .filter(pk=assignment.pk, workspace=workspace)
+        .first()
+    )
+    if locked is None:
+        raise NotFoundError(f"{assignment.principal} no longer has a role on {workspace.slug}.")
+    definition = locked.role_definition
+    if locked.user_id == acting_user.pk:
+        raise PermissionDeniedError("You cannot remove your own role. Ask another admin.")
+    if not access.may_grant_workspace_role(definition, workspace):
+        raise PermissionDeniedError("You cannot remove someone whose role is above yours.")
+    principal = locked.user or locked.team
+    locked.delete()
+    sync_workspace_permissions(workspace)
+    audit_record(
+        organization=workspace.organization,
+        acting_user=acting_user,
+        action=AuditAction.WORKSPACE_ROLE_REMOVE,
+        target=workspace,
+        principal=principal,
+        before={"role": definition.label},
+    )
+
+
+def team_workspace_roles_check(*, team: Team, acting_user) -> None:
+    """Changing who is in a team changes who holds its workspace roles: the acting user must be able to
+    grant each of them, or a Manager could make themselves Admin of a workspace through a team."""
+    access = Access.for_user(acting_user, team.organization)
+    for assignment in WorkspaceRoleAssignment.objects.filter(team=team).select_related(
+        "workspace", "custom_role"
+    ):
+        if not access.may_grant_workspace_role(assignment.role_definition, assignment.workspace):
+            raise PermissionDeniedError(
+                f"Team {team.name} is {assignment.role_definition.label} of {assignment.workspace.slug}, "
+                "a role above yours there: ask an admin of that workspace to change its members."
+            )

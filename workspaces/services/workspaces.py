@@ -1,0 +1,197 @@
+"""Creating a workspace and editing what it says about itself."""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from organizations.access import Access
+from organizations.audit import AuditAction, audit_record
+from organizations.errors import ConflictError, InvalidError, NotFoundError
+from organizations.models import DimensionValue, Membership, Organization, Team
+from organizations.roles import CREATE_WORKSPACE
+
+from .. import onboarding
+from ..models import Workspace, WorkspaceCustomRole, WorkspaceLabel, WorkspaceRoleAssignment, WorkspaceStatus
+from ..permission_sync import sync_workspace_permissions
+from ..roles import CHANGE_WORKSPACE, WORKSPACE_ROLES, WorkspaceRoleKey
+from ..selectors import workspace_id_check
+from .lifecycle import enqueue_provisioning
+from .onboarding import onboarding_step_complete
+from .role_assignments import check_may_assign
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A role to give on a new workspace: to a user or to a team."""
+
+    role: str = ""
+    user: object = None
+    team: Team | None = None
+    custom_role: WorkspaceCustomRole | None = None
+
+    @property
+    def definition(self):
+        return self.custom_role if self.custom_role is not None else WORKSPACE_ROLES[self.role]
+
+
+def _check_lengths(*, display_name: str, description: str, readme: str = "") -> None:
+    if not display_name:
+        raise InvalidError("Enter a name for the workspace.", field="display_name")
+    for field, value in (("display_name", display_name), ("description", description), ("readme", readme)):
+        model_field = Workspace._meta.get_field(field)
+        if len(value) > model_field.max_length:
+            raise InvalidError(
+                f"{str(model_field.verbose_name).capitalize()} can be at most {model_field.max_length:,} "
+                f"characters long (it has {len(value):,}).",
+                field=field,
+            )
+
+
+def _check_grants(*, organization: Organization, grants, label_values) -> None:
+    """Everything named in the stepper belongs to this organization (a tampered form gets not_found)."""
+    for value in label_values:
+        if value.dimension.organization_id != organization.pk:
+            raise NotFoundError("A label belongs to another organization.")
+    member_ids = set(
+        Membership.objects.filter(
+            organization=organization, user__in=[g.user for g in grants if g.user]
+        ).values_list("user_id", flat=True)
+    )
+    for grant in grants:
+        if grant.user is not None and grant.user.pk not in member_ids:
+            raise InvalidError(f"{grant.user.email} is not a member of {organization.name}.")
+        if grant.team is not None and grant.team.organization_id != organization.pk:
+            raise NotFoundError(f"Team {grant.team.name} belongs to another organization.")
+        if grant.custom_role is not None:
+            if grant.custom_role.organization_id != organization.pk:
+                raise NotFoundError("That role belongs to another organization.")
+        elif grant.role not in WORKSPACE_ROLES:
+            raise InvalidError("Choose one of the workspace roles.")
+
+
+@transaction.atomic
+def workspace_create(
+    *,
+    organization: Organization,
+    slug: str,
+    display_name: str,
+    description: str = "",
+    label_values: list[DimensionValue] = (),
+    grants: list[RoleGrant] = (),
+    acting_user,
+) -> Workspace:
+    """Create a workspace, make its creator Admin, apply labels and grants, then queue provisioning.
+
+    Needs `create_workspace`. The grants go through the one grant rule, as the creator (now Admin).
+    Raises ConflictError (field "slug") when the ID is taken, including when a concurrent request took
+    it a moment earlier, and InvalidError when it is invalid or reserved.
+    """
+    access = Access.for_user(acting_user, organization)
+    access.require(f"organizations.{CREATE_WORKSPACE}")
+    slug = slug.strip().lower()
+    display_name, description = display_name.strip(), description.strip()
+    check = workspace_id_check(slug)
+    if check.state == "taken":
+        raise ConflictError(check.message, field="slug")
+    if not check.ok:
+        raise InvalidError(check.message, field="slug")
+    _check_lengths(display_name=display_name, description=description)
+    _check_grants(organization=organization, grants=grants, label_values=label_values)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent insert of the same ID fails only here
+            workspace = Workspace(
+                organization=organization,
+                slug=slug,
+                display_name=display_name,
+                description=description,
+                status=WorkspaceStatus.PENDING,
+                status_reason="Waiting for a worker to start provisioning",
+                status_changed_at=timezone.now(),
+                created_by=acting_user,
+            )
+            workspace.full_clean(validate_unique=False, validate_constraints=False)
+            workspace.save()
+    except IntegrityError as error:
+        raise ConflictError(
+            f"“{slug}” is already taken. IDs are unique across Atrium and never reused.", field="slug"
+        ) from error
+
+    WorkspaceLabel.objects.bulk_create(
+        WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value)
+        for value in label_values
+    )
+    WorkspaceRoleAssignment.objects.create(workspace=workspace, user=acting_user, role=WorkspaceRoleKey.ADMIN)
+    sync_workspace_permissions(workspace)
+    others = [g for g in grants if g.user != acting_user]
+    access = Access.for_user(acting_user, organization)  # now the workspace's Admin
+    for grant in others:
+        check_may_assign(access=access, workspace=workspace, definition=grant.definition, user=grant.user)
+    WorkspaceRoleAssignment.objects.bulk_create(
+        WorkspaceRoleAssignment(
+            workspace=workspace,
+            user=g.user,
+            team=g.team,
+            role="" if g.custom_role else g.role,
+            custom_role=g.custom_role,
+        )
+        for g in others
+    )
+    if others:
+        sync_workspace_permissions(workspace)
+        onboarding_step_complete(workspace=workspace, key=onboarding.INVITE_TEAMMATE)
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action=AuditAction.WORKSPACE_CREATE,
+        target=workspace,
+        after={
+            "workspace_id": slug,
+            "name": workspace.display_name,
+            "labels": {value.dimension.key: value.value for value in label_values},
+            "roles": [
+                {
+                    "principal_type": "team" if g.team else "user",
+                    "principal_id": (g.team or g.user).pk,
+                    "principal": str(g.team or g.user),
+                    "role": g.definition.label,
+                }
+                for g in [RoleGrant(role=WorkspaceRoleKey.ADMIN, user=acting_user), *others]
+            ],
+        },
+    )
+    enqueue_provisioning(workspace)
+    return workspace
+
+
+@transaction.atomic
+def workspace_update(
+    *, workspace: Workspace, display_name: str, description: str, readme: str, acting_user
+) -> Workspace:
+    """Edit what a workspace says about itself. The ID is not among the editable fields, ever."""
+    Access.for_user(acting_user, workspace.organization).require(f"workspaces.{CHANGE_WORKSPACE}", workspace)
+    display_name, description, readme = display_name.strip(), description.strip(), readme.strip()
+    _check_lengths(display_name=display_name, description=description, readme=readme)
+    before = {
+        "name": workspace.display_name,
+        "description": workspace.description,
+        "readme": workspace.readme,
+    }
+    workspace.display_name, workspace.description, workspace.readme = display_name, description, readme
+    # The ID is validated once, at creation: a word reserved later must not block editing old workspaces.
+    workspace.full_clean(exclude=["slug"], validate_unique=False, validate_constraints=False)
+    workspace.save(update_fields=["display_name", "description", "readme", "updated_at"])
+    after = {"name": workspace.display_name, "description": workspace.description, "readme": workspace.readme}
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        audit_record(
+            organization=workspace.organization,
+            acting_user=acting_user,
+            action=AuditAction.WORKSPACE_UPDATE,
+            target=workspace,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    if workspace.readme:
+        onboarding_step_complete(workspace=workspace, key=onboarding.DOCUMENT_WORKSPACE)
+    return workspace
