@@ -1,5 +1,7 @@
-"""Shared test fixtures: the named personas of STYLE.md (owner, org_admin, manager, viewer, member,
-outsider) in one organization, and small factories for users and workspaces."""
+"""Shared test fixtures, the one place personas are defined: the named personas of STYLE.md (owner,
+org_admin, manager, viewer, member, outsider) in one organization, small factories for users and
+workspaces, and `persona_world`, every persona of the authorization matrices (pages and services)
+with the objects they act on."""
 
 import os
 
@@ -103,3 +105,87 @@ def make_workspace(organization, owner):
 def owner_client(client, owner):
     client.force_login(owner)
     return client
+
+
+# Everyone the authorization matrices try, from no access to full access. "team_developer" holds
+# Developer on the workspace only through a team.
+PERSONAS = [
+    "anonymous",
+    "outsider",
+    "org_member",
+    "org_viewer",
+    "org_manager",
+    "ws_viewer",
+    "ws_contributor",
+    "ws_developer",
+    "team_developer",
+    "ws_admin",
+    "org_admin",
+    "owner",
+]
+_WORKSPACE_PERSONA_ROLES = {
+    "ws_viewer": "viewer",
+    "ws_contributor": "contributor",
+    "ws_developer": "developer",
+    "ws_admin": "admin",
+}
+
+
+@pytest.fixture
+def persona_world(
+    make_user, organization, owner, org_admin, manager, viewer, member, outsider, make_workspace
+):
+    """Every persona in `PERSONAS` (a user each; None for anonymous) around the workspace "matrix-ws",
+    plus what the matrices act on: a plain member `target` with Viewer on the workspace, a team
+    without roles, a pending invitation and a custom role. Built through the services."""
+    from types import SimpleNamespace
+
+    from governance.services import invitation_create, team_member_add
+    from organizations.services import team_create
+    from workspaces.services import custom_role_create, workspace_role_assign
+
+    add = lambda role, email: _member(organization, owner, make_user(email), role)  # noqa: E731
+    users = {
+        "anonymous": None,
+        "outsider": outsider,
+        "org_member": member,
+        "org_viewer": viewer,
+        "org_manager": manager,
+        "org_admin": org_admin,
+        "owner": owner,
+    }
+    for persona in [*_WORKSPACE_PERSONA_ROLES, "team_developer"]:
+        users[persona] = add("member", f"{persona.replace('_', '-')}@example.com")
+    workspace = make_workspace("matrix-ws")
+    for persona, role in _WORKSPACE_PERSONA_ROLES.items():
+        workspace_role_assign(workspace=workspace, user=users[persona], role=role, acting_user=owner)
+    developers = team_create(organization=organization, name="Developers", acting_user=owner)
+    team_member_add(team=developers, user=users["team_developer"], acting_user=owner)
+    workspace_role_assign(workspace=workspace, team=developers, role="developer", acting_user=owner)
+    users = {persona: users[persona] for persona in PERSONAS}  # in order, from least to most access
+    target = add("member", "target@example.com")
+    target_assignment = workspace_role_assign(
+        workspace=workspace, user=target, role="viewer", acting_user=owner
+    )
+    return SimpleNamespace(
+        users=users,
+        organization=organization,
+        workspace=workspace,
+        target=target,
+        target_membership=target.memberships.get(organization=organization),
+        target_assignment=target_assignment,
+        team=team_create(organization=organization, name="Matrix Team", acting_user=owner),
+        invitation=invitation_create(
+            organization=organization, email="invitee@example.com", role="member", acting_user=owner
+        ),
+        custom_role=custom_role_create(
+            organization=organization, name="Matrix Role", base_role="viewer", acting_user=owner
+        ),
+    )
+
+
+def _member(organization, owner, user, role):
+    from organizations.services import membership_add
+
+    membership_add(organization=organization, user=user, role=role, acting_user=owner)
+    return user

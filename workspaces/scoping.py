@@ -31,7 +31,7 @@ def workspace_view(permission: str = f"workspaces.{VIEW_WORKSPACE}"):
             if not access.is_member:
                 raise Http404("No such workspace.")
             if not access.can(permission, workspace):
-                if access.can(f"workspaces.{VIEW_WORKSPACE}", workspace) or access.can_list_all_workspaces():
+                if access.can_see(workspace):
                     request.organization, request.access = workspace.organization, access  # for the 403 page
                     raise PermissionDenied
                 raise Http404("No such workspace.")

@@ -9,35 +9,6 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from governance import services as gov_services
-from organizations import services as org_services
-from workspaces import services as ws_services
-from workspaces.models import WorkspaceRoleAssignment
-from workspaces.permission_sync import sync_workspace_permissions
-
-PERSONAS = [
-    "anonymous",
-    "outsider",
-    "org_member",
-    "org_viewer",
-    "org_manager",
-    "ws_viewer",
-    "ws_contributor",
-    "ws_developer",
-    "team_developer",
-    "ws_admin",
-    "org_admin",
-    "owner",
-]
-ORG_ROLE = {"org_member": "member", "org_viewer": "viewer", "org_manager": "manager", "org_admin": "admin",
-            "owner": "owner"}  # fmt: skip
-WS_ROLE = {
-    "ws_viewer": "viewer",
-    "ws_contributor": "contributor",
-    "ws_developer": "developer",
-    "ws_admin": "admin",
-}
-
 # What each persona may do, written out by hand from PRODUCT.md §5 (not computed from the role
 # registries, so a wrong role definition fails this test).
 _ADMIN_ORG = {"change_organization", "manage_members", "manage_teams", "view_audit_log", "create_workspace",
@@ -151,63 +122,29 @@ def expected_status(persona: str, required: str, holds) -> set[int]:
     return allowed if holds(persona, required) else {403}
 
 
+def holds(persona, perm):
+    app, codename = perm.split(".")
+    if app == "organizations":
+        return codename in ORGANIZATION_GRANTS.get(persona, set())
+    if persona in {"owner", "org_admin"}:
+        return True
+    return codename in WORKSPACE_GRANTS.get(persona, set())
+
+
 @pytest.fixture
-def world(make_user, organization, owner, make_workspace):
-    users = {"owner": owner, "outsider": None}
-    for persona in PERSONAS:
-        if persona in {"anonymous", "owner"}:
-            continue
-        if persona == "outsider":
-            outsider = make_user("outsider@example.com")
-            org_services.organization_create(name="Elsewhere", acting_user=outsider)
-            users[persona] = outsider
-            continue
-        user = make_user(f"{persona}@example.com")
-        org_services.membership_add(
-            organization=organization, user=user, role=ORG_ROLE.get(persona, "member"), acting_user=owner
-        )
-        users[persona] = user
-    workspace = make_workspace("matrix-ws")
-    for persona, role in WS_ROLE.items():
-        WorkspaceRoleAssignment.objects.create(workspace=workspace, user=users[persona], role=role)
-    developers = org_services.team_create(organization=organization, name="Developers", acting_user=owner)
-    developers.members.add(users["team_developer"])
-    WorkspaceRoleAssignment.objects.create(workspace=workspace, team=developers, role="developer")
-    target = make_user("target@example.com")
-    target_membership = org_services.membership_add(
-        organization=organization, user=target, role="member", acting_user=owner
-    )
-    target_assignment = WorkspaceRoleAssignment.objects.create(
-        workspace=workspace, user=target, role="viewer"
-    )
-    sync_workspace_permissions(workspace)
-    team = org_services.team_create(organization=organization, name="Matrix Team", acting_user=owner)
-    invitation = gov_services.invitation_create(
-        organization=organization, email="invitee@example.com", role="member", acting_user=owner
-    )
-    role = ws_services.custom_role_create(
-        organization=organization, name="Matrix Role", base_role="viewer", acting_user=owner
-    )
+def world(persona_world):
+    w = persona_world
     kwargs = {
-        "org_slug": organization.slug,
-        "workspace_slug": workspace.slug,
-        "membership_id": target_membership.pk,
-        "invitation_id": invitation.pk,
-        "team_id": team.pk,
-        "user_id": target.pk,
-        "role_id": role.pk,
-        "assignment_id": target_assignment.pk,
+        "org_slug": w.organization.slug,
+        "workspace_slug": w.workspace.slug,
+        "membership_id": w.target_membership.pk,
+        "invitation_id": w.invitation.pk,
+        "team_id": w.team.pk,
+        "user_id": w.target.pk,
+        "role_id": w.custom_role.pk,
+        "assignment_id": w.target_assignment.pk,
     }
-
-    def holds(persona, perm):
-        app, codename = perm.split(".")
-        if app == "organizations":
-            return codename in ORGANIZATION_GRANTS.get(persona, set())
-        if persona in {"owner", "org_admin"}:
-            return True
-        return codename in WORKSPACE_GRANTS.get(persona, set())
-
-    return users, kwargs, holds
+    return w.users, kwargs, holds
 
 
 def _reverse(name, kwargs):
@@ -226,7 +163,7 @@ def test_authorization_matrix(client, world, name):
     url = _reverse(name, kwargs)
     failures = []
     for method, required in MATRIX[name].items():
-        for persona in PERSONAS:
+        for persona in users:
             client.logout()
             if persona != "anonymous":
                 client.force_login(users[persona])

@@ -1,0 +1,306 @@
+"""Who may do what, asked of the services directly, as an API endpoint or the control plane will ask.
+
+Every state-changing service is called as every persona (`persona_world` in the root conftest, the
+same people as the URL matrix), each call in a rolled-back transaction. The expectations are written
+out by hand from PRODUCT.md §5, not computed from the role registries: "ok" (it happened), "denied"
+(`permission_denied`), "not_found" (outsiders, and members who cannot even see the workspace). A
+refused call must leave no audit event behind. A public service missing from the table fails the test.
+"""
+
+import inspect
+
+import pytest
+from django.db import transaction
+
+import governance.services
+import organizations.services
+import workspaces.services
+from organizations.errors import NotFoundError, PermissionDeniedError, ServiceError
+from organizations.models import AuditEvent, Membership
+from workspaces.models import Workspace, WorkspaceStatus
+
+OWNERS = {"owner"}
+ADMINS = OWNERS | {"org_admin"}
+TEAM_MANAGERS = ADMINS | {"org_manager"}
+WORKSPACE_ADMINS = ADMINS | {"ws_admin"}
+# Members who cannot see "matrix-ws" at all: no role on it, and an organization role that does not list
+# every workspace.
+BLIND_TO_WORKSPACE = {"org_member"}
+
+
+def _deactivated(w):
+    workspaces.services.workspace_deactivate(workspace=w.workspace, acting_user=w.users["owner"])
+
+
+def _failed(w):
+    Workspace.objects.filter(pk=w.workspace.pk).update(status=WorkspaceStatus.FAILED)
+    w.workspace.refresh_from_db()
+
+
+def _target_in_team(w):
+    governance.services.team_member_add(team=w.team, user=w.target, acting_user=w.users["owner"])
+
+
+def _newcomer(w):
+    from accounts.models import User
+
+    return User.objects.create_user(email="newcomer@example.com", password="x-long-password-1")
+
+
+# service name → (call(world, actor), the personas for whom it succeeds, scope). Scope "workspace"
+# means members blind to the workspace get not_found instead of denied. PREPARE puts the world in the
+# state a service needs first (as the owner, before the call is tried).
+SERVICES = {
+    "organization_update": (
+        lambda w, a: organizations.services.organization_update(
+            organization=w.organization, name="Renamed", description="", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "membership_add": (
+        lambda w, a: organizations.services.membership_add(
+            organization=w.organization, user=_newcomer(w), role="member", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "membership_change_role": (
+        lambda w, a: organizations.services.membership_change_role(
+            membership=w.target_membership, role="viewer", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "membership_remove": (
+        lambda w, a: governance.services.membership_remove(membership=w.target_membership, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "ownership_transfer": (
+        lambda w, a: organizations.services.ownership_transfer(
+            organization=w.organization, to_membership=w.target_membership, acting_user=a
+        ),
+        OWNERS,
+        "organization",
+    ),
+    "team_create": (
+        lambda w, a: organizations.services.team_create(
+            organization=w.organization, name="New", acting_user=a
+        ),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "team_update": (
+        lambda w, a: organizations.services.team_update(
+            team=w.team, name="Renamed", description="", role="", acting_user=a
+        ),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "team_delete": (
+        lambda w, a: governance.services.team_delete(team=w.team, acting_user=a),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "team_member_add": (
+        lambda w, a: governance.services.team_member_add(team=w.team, user=w.target, acting_user=a),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "team_member_remove": (
+        lambda w, a: governance.services.team_member_remove(team=w.team, user=w.target, acting_user=a),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "invitation_create": (
+        lambda w, a: governance.services.invitation_create(
+            organization=w.organization, email="new@example.com", role="member", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "invitation_create_bulk": (
+        lambda w, a: governance.services.invitation_create_bulk(
+            organization=w.organization, lines="a@example.com\nb@example.com", role="member", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "invitation_resend": (
+        lambda w, a: organizations.services.invitation_resend(invitation=w.invitation, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "invitation_revoke": (
+        lambda w, a: organizations.services.invitation_revoke(invitation=w.invitation, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "workspace_create": (
+        lambda w, a: workspaces.services.workspace_create(
+            organization=w.organization, slug="brand-new", display_name="Brand new", acting_user=a
+        ),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "custom_role_create": (
+        lambda w, a: workspaces.services.custom_role_create(
+            organization=w.organization, name="Auditor", base_role="viewer", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "custom_role_set_cells": (
+        lambda w, a: workspaces.services.custom_role_set_cells(
+            role=w.custom_role, changes=[("pipelines", "create", True)], acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "custom_role_set_cell": (
+        lambda w, a: workspaces.services.custom_role_set_cell(
+            role=w.custom_role, resource="runs", action="create", granted=True, acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "custom_role_delete": (
+        lambda w, a: workspaces.services.custom_role_delete(role=w.custom_role, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "workspace_update": (
+        lambda w, a: workspaces.services.workspace_update(
+            workspace=w.workspace, display_name="Renamed", description="", readme="", acting_user=a
+        ),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_deactivate": (
+        lambda w, a: workspaces.services.workspace_deactivate(workspace=w.workspace, acting_user=a),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_reactivate": (
+        lambda w, a: workspaces.services.workspace_reactivate(workspace=w.workspace, acting_user=a),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_retry_provisioning": (
+        lambda w, a: workspaces.services.workspace_retry_provisioning(workspace=w.workspace, acting_user=a),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_role_assign": (
+        lambda w, a: workspaces.services.workspace_role_assign(
+            workspace=w.workspace, user=w.users["org_viewer"], role="viewer", acting_user=a
+        ),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_role_remove": (
+        lambda w, a: workspaces.services.workspace_role_remove(assignment=w.target_assignment, acting_user=a),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+}
+
+PREPARE = {
+    "workspace_reactivate": _deactivated,
+    "workspace_retry_provisioning": _failed,
+    "team_member_remove": _target_in_team,
+}
+
+# Public services that are not a person's action on something they must be allowed to change: the
+# system's own steps, read-only checks, and accepting one's own invitation (tested in
+# test_invitations: only the invited address may accept).
+NOT_A_PERSONS_ACTION = {
+    "organization_create",  # anyone signed in
+    "invitation_accept",
+    "invitation_for_token",
+    "invitation_token_hash",
+    "dimensions_create_defaults",
+    "workspace_provision",
+    "onboarding_step_complete",
+    "workspace_role_grant_check",
+    "team_workspace_roles_check",
+    "bulk_invite_address",
+}
+
+
+def _public_services():
+    for module in (organizations.services, workspaces.services, governance.services):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj) and name not in NOT_A_PERSONS_ACTION:
+                yield name
+
+
+def test_every_state_changing_service_is_in_the_matrix():
+    missing = sorted(set(_public_services()) - set(SERVICES))
+    assert not missing, f"Add these services to the service authorization matrix: {missing}"
+
+
+def expected(persona: str, allowed: set[str], scope: str) -> str:
+    if persona in allowed:
+        return "ok"
+    if persona == "outsider" or (scope == "workspace" and persona in BLIND_TO_WORKSPACE):
+        return "not_found"
+    return "denied"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_service_authorization_matrix(persona_world, service):
+    call, allowed, scope = SERVICES[service]
+    failures = []
+    for persona, user in persona_world.users.items():
+        if user is None:  # anonymous: no service takes an anonymous actor; the doors redirect to login
+            continue
+        with transaction.atomic():
+            if service in PREPARE:
+                PREPARE[service](persona_world)
+            events_before = AuditEvent.objects.count()
+            try:
+                call(persona_world, user)
+                outcome = "ok"
+            except PermissionDeniedError:
+                outcome = "denied"
+            except NotFoundError:
+                outcome = "not_found"
+            except ServiceError as refusal:
+                outcome = f"refused ({refusal.code}: {refusal})"
+            if outcome in {"denied", "not_found"} and AuditEvent.objects.count() != events_before:
+                failures.append(f"{service} as {persona}: refused, but an audit event was written")
+            transaction.set_rollback(True)
+        want = expected(persona, allowed, scope)
+        if outcome != want:
+            failures.append(f"{service} as {persona}: got {outcome}, expected {want}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_access_through_a_team_counts_like_a_direct_role(persona_world):
+    """Developer through a team reads the workspace like a direct Developer, and is refused its
+    settings the same way."""
+    w = persona_world
+    through_team, direct = w.users["team_developer"], w.users["ws_developer"]
+    for user in (through_team, direct):
+        with pytest.raises(PermissionDeniedError):
+            workspaces.services.workspace_update(
+                workspace=w.workspace, display_name="x", description="", readme="", acting_user=user
+            )
+    # Made Admin through the team, the same person may now edit it.
+    workspaces.services.workspace_role_assign(
+        workspace=w.workspace, team=through_team.teams.get(), role="admin", acting_user=w.users["owner"]
+    )
+    workspaces.services.workspace_update(
+        workspace=w.workspace,
+        display_name="Edited via team",
+        description="",
+        readme="",
+        acting_user=through_team,
+    )
+    assert Workspace.objects.get(pk=w.workspace.pk).display_name == "Edited via team"
+    assert Membership.objects.get(user=through_team, organization=w.organization).role == "member"
