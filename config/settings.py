@@ -132,6 +132,8 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the login form posts the e-mail as "username"
+# Failures count per account whatever the letter case of the e-mail typed.
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "organizations.audit.client_ip"
 
 # How many reverse proxies stand in front of Atrium (0: clients connect directly). Behind them, the

@@ -60,6 +60,24 @@ def test_login_is_throttled_after_repeated_failures(client, make_user, password)
     assert "Too many failed log-in attempts" in response.content.decode()
 
 
+def test_lockout_counts_failures_per_account_whatever_the_letter_case(client, make_user, password):
+    make_user("lockme@x.com")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "lockme@x.com", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": " LoCkMe@x.com ", "password": password})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_in_mixed_letter_case_add_up_to_a_lockout(client, make_user, password):
+    make_user("lockme@x.com")
+    for email in ["lockme@x.com", "LOCKME@x.com", "LockMe@X.com", "lockMe@x.COM", "LOCKme@x.com"]:
+        client.post(reverse("login"), {"username": email, "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "lockme@x.com", "password": password})
+    assert response.status_code == 429
+
+
 def test_password_reset_by_email(client, make_user):
     make_user("ada@example.com")
     client.post(reverse("password_reset"), {"email": "ada@example.com"})
