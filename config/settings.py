@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.HtmxVaryMiddleware",
     "organizations.audit.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
