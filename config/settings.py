@@ -44,8 +44,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
-# The public base URL of this Atrium installation: workspace URLs and login commands use it.
-ATRIUM_BASE_URL = os.environ.get("ATRIUM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public base URL of this Atrium installation (e.g. https://atrium.example.com) for the absolute
+# links in pages and e-mails. Unset, each link uses the address its request came in on (config/site.py).
+ATRIUM_BASE_URL = os.environ.get("ATRIUM_BASE_URL", "").strip().rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.HtmxVaryMiddleware",
+    "config.site.SiteURLMiddleware",
     "organizations.audit.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -6,8 +6,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from config.site import site_url
 from organizations.models import Dimension, DimensionValue, Organization, Team
 
 from .identifiers import WORKSPACE_ID_PATTERN, validate_workspace_id
@@ -114,11 +116,12 @@ class Workspace(models.Model):
 
     @property
     def url(self) -> str:
-        return f"{settings.ATRIUM_BASE_URL}/w/{self.slug}/"
+        """The workspace's absolute URL, at the address the site is served at (config.site)."""
+        return site_url(reverse("workspaces:overview", args=[self.slug]))
 
     @property
     def login_command(self) -> str:
-        return f"zenml login {self.slug}"
+        return f"zenml login {self.url}"
 
 
 class WorkspaceUserObjectPermission(UserObjectPermissionBase):
