@@ -123,6 +123,14 @@ class Workspace(models.Model):
     def login_command(self) -> str:
         return f"zenml login {self.url}"
 
+    @property
+    def server_address(self) -> str:
+        """The workspace server's absolute URL. A provisioner may store a path on this site
+        (the embedded one does: it runs without a request), which is resolved here, when shown."""
+        if self.server_url.startswith("/"):
+            return site_url(self.server_url)
+        return self.server_url
+
 
 class WorkspaceUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Workspace, on_delete=models.CASCADE)
