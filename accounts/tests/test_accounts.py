@@ -89,3 +89,18 @@ def test_password_reset_by_email(client, make_user):
         {"new_password1": "a-new-passphrase-42", "new_password2": "a-new-passphrase-42"},
     )
     assert User.objects.get(email="ada@example.com").check_password("a-new-passphrase-42")
+
+
+def test_the_password_reset_link_uses_the_address_the_site_is_served_at(client, make_user, settings):
+    settings.ATRIUM_BASE_URL = ""
+    make_user("ada@example.com")
+    client.post(reverse("password_reset"), {"email": "ada@example.com"}, HTTP_HOST="localhost:8302")
+    assert "http://localhost:8302/accounts/reset/" in mail.outbox[0].body
+
+
+def test_the_password_reset_link_uses_the_configured_base_url(client, make_user, settings):
+    settings.ATRIUM_BASE_URL = "https://atrium.example.com"
+    make_user("ada@example.com")
+    client.post(reverse("password_reset"), {"email": "ada@example.com"}, HTTP_HOST="localhost:8302")
+    assert "https://atrium.example.com/accounts/reset/" in mail.outbox[0].body
+    assert "localhost" not in mail.outbox[0].body
