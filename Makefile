@@ -57,7 +57,7 @@ install: $(STAMP)
 # autoreloader's child process; the EXIT trap does that when runserver ends (Ctrl-C).
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
 	@export $(DEV_ENV); \
 	setsid $(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \

@@ -7,11 +7,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(success_url=reverse_lazy("password_reset_done")),
-        name="password_reset",
-    ),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "reset/<uidb64>/<token>/",

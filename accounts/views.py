@@ -2,7 +2,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from config.site import site_url
 
 from .forms import LoginForm, SignupForm
 
@@ -29,6 +32,16 @@ def signup(request):
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """The e-mailed link uses the site's address (config.site), like every other absolute link."""
+
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": site_url()}
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):

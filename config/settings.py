@@ -3,13 +3,14 @@
 Everything that differs between a laptop and a production host is read from the environment:
 DATABASE_URL, DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DJANGO_HTTPS and the
 e-mail settings (EMAIL_BACKEND, EMAIL_HOST, ...). The defaults are safe for production
-(DEBUG off, HTTPS on); `make run` switches DEBUG on for local use.
+(DEBUG off, HTTPS on, DJANGO_SECRET_KEY required); `make run` switches DEBUG on for local use.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,16 +29,24 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
-# Without DJANGO_SECRET_KEY a development key is used; `manage.py check --deploy` flags it (security.W009).
-SECRET_KEY = (
-    os.environ.get("DJANGO_SECRET_KEY") or "django-insecure-atrium-local-development-key-do-not-deploy"
-)
+# A development key is only acceptable with DEBUG on: anyone who knows the key can forge sessions
+# and password-reset links, so a production process refuses to start without its own.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string that stays the same across "
+            "restarts, e.g. export DJANGO_SECRET_KEY=\"$(python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))')\" (or set DJANGO_DEBUG=1 for local development)."
+        )
+    SECRET_KEY = "django-insecure-atrium-local-development-key-do-not-deploy"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
-# The public base URL of this Atrium installation: workspace URLs and login commands use it.
-ATRIUM_BASE_URL = os.environ.get("ATRIUM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public base URL of this Atrium installation (e.g. https://atrium.example.com) for the absolute
+# links in pages and e-mails. Unset, each link uses the address its request came in on (config/site.py).
+ATRIUM_BASE_URL = os.environ.get("ATRIUM_BASE_URL", "").strip().rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -70,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.HtmxVaryMiddleware",
+    "config.site.SiteURLMiddleware",
     "organizations.audit.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -134,6 +145,8 @@ AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"  # the login form posts the e-mail as "username"
+# Failures count per account whatever the letter case of the e-mail typed.
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "organizations.audit.client_ip"
 
 # How many reverse proxies stand in front of Atrium (0: clients connect directly). Behind them, the
@@ -177,7 +190,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# X-Forwarded-Proto is believed only when a proxy of ours sets it; without one, any client could send
+# it and make a plain-HTTP request pass for HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ATRIUM_TRUSTED_PROXIES > 0 else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -403,9 +403,9 @@ class WorkspaceAdmin(ServiceBackedAdmin):
     list_select_related = ["organization"]
     search_fields = ["slug", "display_name", "description"]
     fields = ["slug", "display_name", "description", "readme", "organization", "status", "desired_state",
-              "status_reason", "server_url", "server_version", "created_by", "created_at"]  # fmt: skip
+              "status_reason", "server_address", "server_version", "created_by", "created_at"]  # fmt: skip
     # Only what a workspace says about itself is edited here; the ID never changes.
-    readonly_fields = ["slug", "organization", "status", "desired_state", "status_reason", "server_url",
+    readonly_fields = ["slug", "organization", "status", "desired_state", "status_reason", "server_address",
                        "server_version", "created_by", "created_at"]  # fmt: skip
     actions = ["deactivate_workspaces"]
 

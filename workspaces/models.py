@@ -7,12 +7,17 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from config.site import site_url
 from organizations.models import Dimension, DimensionValue, Organization, Team
 
 from .identifiers import WORKSPACE_ID_PATTERN, validate_workspace_id
 from .roles import WORKSPACE_PERMISSIONS, WORKSPACE_ROLES, WorkspaceRoleKey, permissions_for_matrix
+
+# Where the ZenML-compatible control plane is served on this site (the `zenml` CLI's "Pro API").
+ZENML_CONTROL_PLANE_PATH = "/zenml-api"
 
 
 class WorkspaceStatus(models.TextChoices):
@@ -117,11 +122,22 @@ class Workspace(models.Model):
 
     @property
     def url(self) -> str:
-        return f"{settings.ATRIUM_BASE_URL}/w/{self.slug}/"
+        """The workspace's absolute URL, at the address the site is served at (config.site)."""
+        return site_url(reverse("workspaces:overview", args=[self.slug]))
 
     @property
     def login_command(self) -> str:
-        return f"zenml login {self.slug}"
+        """What a person types to connect the `zenml` command line: the workspace ID, and the address
+        of this site's ZenML-compatible control plane (ZenML's "Pro API"), where the CLI asks for it."""
+        return f"zenml login {self.slug} --pro-api-url {site_url(ZENML_CONTROL_PLANE_PATH)}"
+
+    @property
+    def server_address(self) -> str:
+        """The workspace server's absolute URL. A provisioner may store a path on this site
+        (the embedded one does: it runs without a request), which is resolved here, when shown."""
+        if self.server_url.startswith("/"):
+            return site_url(self.server_url)
+        return self.server_url
 
 
 class WorkspaceUserObjectPermission(UserObjectPermissionBase):

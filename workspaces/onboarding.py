@@ -18,7 +18,7 @@ class ChecklistItem:
     key: str
     title: str
     why: str
-    command: str = ""  # a shell command, with {workspace_id} filled in
+    command: str = ""  # a shell command, with {login_command} filled in
 
 
 CHECKLIST = [
@@ -26,7 +26,7 @@ CHECKLIST = [
         CLI_LOGIN,
         "Log in from the command line",
         "Connect your terminal to this workspace.",
-        "pip install zenml\nzenml login {workspace_id}",
+        "pip install zenml\n{login_command}",
     ),
     ChecklistItem(
         FIRST_PIPELINE,
@@ -95,5 +95,7 @@ def checklist_for(workspace, completed_keys: set[str]) -> Checklist:
             state = "skipped"
         else:
             state = "pending"
-        entries.append(ChecklistEntry(item, state, item.command.format(workspace_id=workspace.slug)))
+        entries.append(
+            ChecklistEntry(item, state, item.command.format(login_command=workspace.login_command))
+        )
     return Checklist(entries)

@@ -60,6 +60,24 @@ def test_login_is_throttled_after_repeated_failures(client, make_user, password)
     assert "Too many failed log-in attempts" in response.content.decode()
 
 
+def test_lockout_counts_failures_per_account_whatever_the_letter_case(client, make_user, password):
+    make_user("lockme@x.com")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "lockme@x.com", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": " LoCkMe@x.com ", "password": password})
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_in_mixed_letter_case_add_up_to_a_lockout(client, make_user, password):
+    make_user("lockme@x.com")
+    for email in ["lockme@x.com", "LOCKME@x.com", "LockMe@X.com", "lockMe@x.COM", "LOCKme@x.com"]:
+        client.post(reverse("login"), {"username": email, "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "lockme@x.com", "password": password})
+    assert response.status_code == 429
+
+
 def test_password_reset_by_email(client, make_user):
     make_user("ada@example.com")
     client.post(reverse("password_reset"), {"email": "ada@example.com"})
@@ -71,3 +89,18 @@ def test_password_reset_by_email(client, make_user):
         {"new_password1": "a-new-passphrase-42", "new_password2": "a-new-passphrase-42"},
     )
     assert User.objects.get(email="ada@example.com").check_password("a-new-passphrase-42")
+
+
+def test_the_password_reset_link_uses_the_address_the_site_is_served_at(client, make_user, settings):
+    settings.ATRIUM_BASE_URL = ""
+    make_user("ada@example.com")
+    client.post(reverse("password_reset"), {"email": "ada@example.com"}, HTTP_HOST="localhost:8302")
+    assert "http://localhost:8302/accounts/reset/" in mail.outbox[0].body
+
+
+def test_the_password_reset_link_uses_the_configured_base_url(client, make_user, settings):
+    settings.ATRIUM_BASE_URL = "https://atrium.example.com"
+    make_user("ada@example.com")
+    client.post(reverse("password_reset"), {"email": "ada@example.com"}, HTTP_HOST="localhost:8302")
+    assert "https://atrium.example.com/accounts/reset/" in mail.outbox[0].body
+    assert "localhost" not in mail.outbox[0].body

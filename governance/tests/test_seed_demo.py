@@ -50,6 +50,17 @@ def test_refuses_without_debug_unless_forced():
     assert not Organization.objects.exists()
 
 
+def test_the_printed_sign_in_links_use_the_address_make_run_serves(settings):
+    settings.ATRIUM_BASE_URL = ""
+    printed = seed("--base-url", "http://127.0.0.1:8302")
+    login, home = "http://127.0.0.1:8302/accounts/login/", "http://127.0.0.1:8302/orgs/acme"
+    assert f"Sign in at {login}, then open {home}" in printed
+    assert ":8000" not in printed
+    settings.ATRIUM_BASE_URL = "https://atrium.example.com"
+    printed = seed("--base-url", "http://127.0.0.1:8302")
+    assert "Sign in at https://atrium.example.com/accounts/login/" in printed
+
+
 def counts() -> dict[str, int]:
     models = [
         User,
@@ -186,6 +197,9 @@ def test_workspaces_option_grows_the_organization_to_exactly_n_and_no_further():
     bench = Workspace.objects.filter(organization=organization, slug__startswith="bench-")
     assert bench.count() == 48
     assert not bench.exclude(status=WorkspaceStatus.AVAILABLE).exists()
+    # Like the embedded provisioner's: a path, shown at whatever address the site is served at.
+    first = bench.order_by("slug").first()
+    assert first.server_url == f"/w/{first.slug}/api/v1"
     owner = User.objects.get(email="owner@acme.example")
     assert set(bench.values_list("created_by", flat=True)) == {owner.pk}
     assert WorkspaceLabel.objects.filter(workspace__in=bench).count() == 48 * 4

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -97,9 +96,7 @@ def member_list(request):
     template = TEMPLATE
     if request.htmx and request.htmx.target == "member-list":
         template += "#member-list"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a fragment
-    return response
+    return render(request, template, context)
 
 
 @organization_view(permission=MANAGE_MEMBERS_PERMISSION)

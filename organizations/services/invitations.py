@@ -11,6 +11,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from config.site import site_url
+
 from ..access import Access
 from ..audit import AuditAction, audit_record
 from ..errors import ConflictError
@@ -28,12 +30,11 @@ def invitation_token_hash(token: str) -> str:
 
 def invitation_send(invitation: Invitation, token: str) -> None:
     """Mail the invitation after the transaction commits (nothing is sent for a rolled-back one)."""
-    from django.conf import settings
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
     from django.urls import reverse
 
-    link = settings.ATRIUM_BASE_URL + reverse("invitation_accept", args=[token])
+    link = site_url(reverse("invitation_accept", args=[token]))
     context = {"invitation": invitation, "link": link, "inviter": invitation.invited_by}
     subject = f"Join {invitation.organization.name} on Atrium"
     body = render_to_string("organizations/invitation_email.txt", context)

@@ -9,7 +9,7 @@ class ProvisioningError(Exception):
 
 @dataclass(frozen=True)
 class ServerInfo:
-    url: str
+    url: str  # absolute, or a path on this Atrium site ("/w/<id>/api/v1"), see Workspace.server_address
     version: str
 
 

@@ -25,7 +25,9 @@ class EmbeddedProvisioner(Provisioner):
         )
         report("Preparing the workspace API")
         self._pause()
-        url = settings.ATRIUM_BASE_URL + reverse("workspaces:overview", args=[workspace.slug]) + "api/v1"
+        # A path on this site, not an absolute URL: no request tells a background worker the address
+        # the site is served at, so Workspace.server_address resolves it when it is shown.
+        url = reverse("workspaces:overview", args=[workspace.slug]) + "api/v1"
         report("Starting the workspace")
         self._pause()
         return ServerInfo(url=url, version=EMBEDDED_VERSION)

@@ -17,11 +17,36 @@ def test_overview_shows_identity_connection_and_a_fresh_checklist(owner_client, 
     make_workspace("fraud-detection", display_name="Fraud detection", description="Catches fraud.")
     page = overview(owner_client, "fraud-detection")
     assert "Fraud detection" in page and "Catches fraud." in page
-    assert "http://127.0.0.1:8000/w/fraud-detection/" in page
-    assert "zenml login fraud-detection" in page
+    assert "http://testserver/w/fraud-detection/" in page
+    assert "zenml login fraud-detection --pro-api-url http://testserver/zenml-api" in page
     assert "0 of 5" in page
     for item in CHECKLIST:
         assert item.title in page
+
+
+def test_the_workspace_url_and_login_command_use_the_address_the_site_is_served_at(
+    owner_client, make_workspace, settings
+):
+    """`make run PORT=8302` serves at localhost:8302: the links a user copies must say so."""
+    settings.ATRIUM_BASE_URL = ""
+    make_workspace("port-ws")
+    url = reverse("workspaces:overview", args=["port-ws"])
+    page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
+    assert 'data-copy="http://localhost:8302/w/port-ws/"' in page
+    assert 'data-copy="zenml login port-ws --pro-api-url http://localhost:8302/zenml-api"' in page
+    assert ":8000" not in page
+
+
+def test_the_workspace_url_and_login_command_use_the_configured_base_url(
+    owner_client, make_workspace, settings
+):
+    settings.ATRIUM_BASE_URL = "https://atrium.example.com"
+    make_workspace("public-ws")
+    url = reverse("workspaces:overview", args=["public-ws"])
+    page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
+    assert 'data-copy="https://atrium.example.com/w/public-ws/"' in page
+    assert 'data-copy="zenml login public-ws --pro-api-url https://atrium.example.com/zenml-api"' in page
+    assert "localhost:8302" not in page
 
 
 def test_saving_a_readme_documents_the_workspace(owner_client, make_workspace):

@@ -22,11 +22,29 @@ def test_the_worker_provisions_a_new_workspace(make_workspace):
 
     workspace.refresh_from_db()
     assert workspace.status == WorkspaceStatus.AVAILABLE
-    assert workspace.server_url.endswith("/w/worker-path/api/v1")
+    assert workspace.server_url == "/w/worker-path/api/v1"  # the worker knows no address; see below
     assert workspace.server_version
     assert WorkspaceServerSecret.objects.filter(workspace=workspace).exists()
     actions = list(AuditEvent.objects.filter(target_id=str(workspace.pk)).values_list("action", flat=True))
     assert "workspace.create" in actions and "workspace.available" in actions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_server_address_is_shown_at_the_address_the_site_is_served_at(
+    make_workspace, owner_client, settings
+):
+    """Provisioned in the background, shown to a request at localhost:8302, or at ATRIUM_BASE_URL."""
+    settings.ATRIUM_BASE_URL = ""
+    workspace = make_workspace("addr-ws")
+    run_worker()
+    change_page = reverse("org_admin:workspaces_workspace_change", args=[workspace.pk])
+
+    page = owner_client.get(change_page, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
+    assert "http://localhost:8302/w/addr-ws/api/v1" in page and ":8000" not in page
+
+    settings.ATRIUM_BASE_URL = "https://atrium.example.com"
+    page = owner_client.get(change_page, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
+    assert "https://atrium.example.com/w/addr-ws/api/v1" in page
 
 
 @pytest.mark.django_db(transaction=True)

@@ -25,6 +25,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from config.site import FALLBACK_BASE_URL, site_base_url, site_url
 from governance.services import team_member_add
 from organizations.audit import audit_record
 from organizations.models import Dimension, DimensionValue, Membership, Organization, Team
@@ -378,8 +379,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Seed even with DEBUG off (the demo logins have a published password).",
         )
+        parser.add_argument(
+            "--base-url",
+            metavar="URL",
+            help="Where the site will be served (e.g. http://127.0.0.1:8302), for the sign-in links "
+            f"printed at the end; ATRIUM_BASE_URL wins when set. Default: {FALLBACK_BASE_URL}.",
+        )
 
-    def handle(self, *args, workspaces=None, force=False, **options):
+    def handle(self, *args, workspaces=None, force=False, base_url=None, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to create demo users with a published password while DEBUG is off. "
@@ -397,7 +404,8 @@ class Command(BaseCommand):
             self._ensure_workspaces(organization, users, teams, values)
             if workspaces is not None:
                 self._grow(organization, users["owner"], workspaces)
-        self._print_logins(organization, users)
+        with site_base_url(base_url or FALLBACK_BASE_URL):
+            self._print_logins(organization, users)
 
     # People and the organization
 
@@ -584,9 +592,7 @@ class Command(BaseCommand):
                     status=WorkspaceStatus.AVAILABLE,
                     status_reason="The workspace is ready",
                     status_changed_at=now,
-                    server_url=settings.ATRIUM_BASE_URL
-                    + reverse("workspaces:overview", args=[slug])
-                    + "api/v1",
+                    server_url=reverse("workspaces:overview", args=[slug]) + "api/v1",
                     server_version=EMBEDDED_VERSION,
                     created_by_id=owner.pk,
                 )
@@ -678,11 +684,10 @@ class Command(BaseCommand):
     def _print_logins(self, organization, users) -> None:
         roles = dict(Membership.objects.filter(organization=organization).values_list("user_id", "role"))
         labels = dict(OrganizationRoleKey.choices)
-        base = settings.ATRIUM_BASE_URL
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD})"))
         for spec in DEMO_USERS:  # the owner first
             user = users[spec.key]
             self.stdout.write(f"{user.email}  {DEMO_PASSWORD}  {labels.get(roles.get(user.pk), '-')}")
         home = reverse("organizations:home", kwargs={"org_slug": organization.slug})
-        self.stdout.write(f"Sign in at {base}{reverse('login')}, then open {base}{home}")
+        self.stdout.write(f"Sign in at {site_url(reverse('login'))}, then open {site_url(home)}")
