@@ -263,3 +263,14 @@ def workspace_teams(workspace: Workspace) -> WorkspaceTeams:
     assignments.sort(key=lambda a: a.team.name.lower())
     held = {assignment.team_id for assignment in assignments}
     return WorkspaceTeams(assignments=assignments, candidates=[t for t in teams.values() if t.pk not in held])
+
+
+def custom_role_holders(*, role, access: Access) -> QuerySet:
+    """Who holds the custom role, on workspaces the reader can see (others' holders stay unnamed),
+    by workspace ID."""
+    visible = workspace_list_for_user(organization=access.organization, access=access).order_by()
+    return (
+        role.assignments.filter(workspace__in=visible.values("pk"))
+        .select_related("user", "team", "workspace")
+        .order_by("workspace__slug", "pk")
+    )

@@ -11,6 +11,7 @@ from workspaces import services
 from workspaces.identifiers import suggest_workspace_id
 from workspaces.models import Workspace, WorkspaceIdChangeError
 from workspaces.selectors import IdCheck, workspace_id_check
+from workspaces.services import workspaces as workspace_creation
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,7 @@ def test_two_concurrent_creations_make_one_workspace_and_one_clear_error(organiz
     """Both requests pass the availability check before either commits; the database decides."""
     if connection.vendor != "postgresql":
         pytest.skip("Real concurrent transactions need PostgreSQL (SQLite serializes writers).")
-    monkeypatch.setattr(services, "workspace_id_check", lambda slug: IdCheck("available", ""))
+    monkeypatch.setattr(workspace_creation, "workspace_id_check", lambda slug: IdCheck("available", ""))
     first_inserted = threading.Event()
     outcomes = {}
 

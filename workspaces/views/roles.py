@@ -21,6 +21,7 @@ from .. import services
 from ..models import WorkspaceCustomRole
 from ..role_forms import CustomRoleCreateForm, RoleCellForm, RoleGridForm
 from ..roles import ACTIONS, RESOURCES, WORKSPACE_ROLES, cell
+from ..selectors import custom_role_holders
 
 MANAGE_ROLES = f"organizations.{MANAGE_POLICIES}"
 PER_PAGE = 50
@@ -115,7 +116,7 @@ def role_detail(request, role_id):
             else:
                 messages.info(request, "Nothing changed.")
         return redirect("workspaces:role", org_slug=request.organization.slug, role_id=role.pk)
-    holders = role.assignments.select_related("user", "team", "workspace").order_by("workspace__slug", "pk")
+    holders = custom_role_holders(role=role, access=request.access)
     context = {
         "organization": request.organization,
         "nav": "roles",
