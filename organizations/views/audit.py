@@ -20,7 +20,10 @@ from ..selectors import (
 )
 
 EVENTS_PER_PAGE = 50
-CSV_COLUMNS = ["time", "actor", "action", "target type", "target", "before", "after", "ip"]
+CSV_COLUMNS = [
+    "time", "actor type", "actor id", "actor", "action", "target type", "target", "target id",
+    "principal type", "principal id", "principal", "before", "after", "ip",
+]  # fmt: skip
 
 
 class _Echo:
@@ -42,10 +45,16 @@ def _csv_lines(events):
         yield writer.writerow(
             [
                 event.created_at.isoformat(),
+                event.actor_type,
+                event.actor_id or "",
                 _csv_cell(event.actor_email),
                 _csv_cell(event.action),
                 _csv_cell(event.target_type),
                 _csv_cell(event.target_label),
+                event.target_id,
+                event.principal_type,
+                event.principal_id,
+                _csv_cell(event.principal_label),
                 audit_value_json(event.before or {}),
                 audit_value_json(event.after or {}),
                 event.ip_address or "",
