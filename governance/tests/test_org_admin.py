@@ -216,7 +216,13 @@ def test_removing_a_member(owner_client, acme):
     response = owner_client.post(url("organizations_membership_delete", membership.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
-    assert AuditEvent.objects.filter(action="membership.remove", target_id=str(acme["member"].pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="membership.remove",
+        target_type="membership",
+        target_id=str(membership.pk),
+        principal_type="user",
+        principal_id=str(acme["member"].pk),
+    ).exists()
 
 
 # --- Teams, invitations ---------------------------------------------------------------------------
