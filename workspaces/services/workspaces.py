@@ -10,6 +10,7 @@ from organizations.audit import AuditAction, audit_record
 from organizations.errors import ConflictError, InvalidError, NotFoundError
 from organizations.models import DimensionValue, Membership, Organization, Team
 from organizations.roles import CREATE_WORKSPACE
+from organizations.services.limits import check_lengths
 
 from .. import onboarding
 from ..models import Workspace, WorkspaceCustomRole, WorkspaceLabel, WorkspaceRoleAssignment, WorkspaceStatus
@@ -38,14 +39,7 @@ class RoleGrant:
 def _check_lengths(*, display_name: str, description: str, readme: str = "") -> None:
     if not display_name:
         raise InvalidError("Enter a name for the workspace.", field="display_name")
-    for field, value in (("display_name", display_name), ("description", description), ("readme", readme)):
-        model_field = Workspace._meta.get_field(field)
-        if len(value) > model_field.max_length:
-            raise InvalidError(
-                f"{str(model_field.verbose_name).capitalize()} can be at most {model_field.max_length:,} "
-                f"characters long (it has {len(value):,}).",
-                field=field,
-            )
+    check_lengths(Workspace, display_name=display_name, description=description, readme=readme)
 
 
 def _check_grants(*, organization: Organization, grants, label_values) -> None:
