@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from .. import services
+from ..errors import ServiceError, form_add_refusal
 from ..forms import OrganizationCreateForm, OrganizationSettingsForm
 from ..models import Membership
 from ..roles import CHANGE_ORGANIZATION
@@ -27,9 +28,15 @@ def home(request):
 def organization_create(request):
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organization = services.organization_create(name=form.cleaned_data["name"], acting_user=request.user)
-        messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
-        return redirect("organizations:home", org_slug=organization.slug)
+        try:
+            organization = services.organization_create(
+                name=form.cleaned_data["name"], acting_user=request.user
+            )
+        except ServiceError as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
+            return redirect("organizations:home", org_slug=organization.slug)
     has_organization = Membership.objects.filter(user=request.user).exists()
     return render(request, "organizations/create.html", {"form": form, "has_organization": has_organization})
 
@@ -40,14 +47,18 @@ def organization_settings(request):
     initial = {"name": organization.name, "description": organization.description}
     form = OrganizationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.organization_update(
-            organization=organization,
-            name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"],
-            acting_user=request.user,
-        )
-        messages.success(request, "Organization settings saved.")
-        return redirect("organizations:settings", org_slug=organization.slug)
+        try:
+            services.organization_update(
+                organization=organization,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                acting_user=request.user,
+            )
+        except ServiceError as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            messages.success(request, "Organization settings saved.")
+            return redirect("organizations:settings", org_slug=organization.slug)
     return render(
         request,
         "organizations/settings_general.html",

@@ -304,9 +304,14 @@ def workspace_settings(request):
     }
     form = WorkspaceSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.workspace_update(workspace=workspace, acting_user=request.user, **form.cleaned_data)
-        messages.success(request, "Workspace settings saved.")
-        return redirect("workspaces:settings", workspace_slug=workspace.slug)
+        try:
+            services.workspace_update(workspace=workspace, acting_user=request.user, **form.cleaned_data)
+        except (ServiceError, ValidationError) as refusal:
+            form_add_refusal(form, refusal)
+            workspace.refresh_from_db()  # the page shows what is saved, the form what was typed
+        else:
+            messages.success(request, "Workspace settings saved.")
+            return redirect("workspaces:settings", workspace_slug=workspace.slug)
     return render(
         request,
         "workspaces/settings_general.html",
