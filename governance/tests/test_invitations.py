@@ -6,13 +6,15 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from governance import services
 from organizations.models import AuditEvent, Invitation, Membership
 from workspaces.models import WorkspaceRoleAssignment
 
-pytestmark = pytest.mark.django_db
+# Invitation e-mails are sent by the background worker, which needs real transactions (see run_tasks).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LINK = re.compile(r"https?://[^/\s]+(/invitations/([^/\s]+)/)")
 
@@ -33,26 +35,26 @@ def visitor():
 
 
 @pytest.fixture
-def invite(organization, owner, django_capture_on_commit_callbacks):
-    """Invite an address as the owner; returns (invitation, the path of the link that was mailed)."""
+def invite(organization, owner, run_tasks):
+    """Invite an address as the owner and let the worker mail it; returns (invitation, the path of
+    the link that was mailed)."""
 
     def make(email="new@example.com", role="member", **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            invitation = services.invitation_create(
-                organization=organization, email=email, role=role, acting_user=owner, **kwargs
-            )
+        invitation = services.invitation_create(
+            organization=organization, email=email, role=role, acting_user=owner, **kwargs
+        )
+        run_tasks()
+        invitation.refresh_from_db()
         return invitation, _link_path(mail.outbox[-1])
 
     return make
 
 
-def test_inviting_someone_mails_a_link_and_records_an_event(
-    owner_client, organization, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(
-            _url("invitations", organization), {"email": "Ada@Example.com", "role": "manager"}, follow=True
-        )
+def test_inviting_someone_mails_a_link_and_records_an_event(owner_client, organization, run_tasks):
+    response = owner_client.post(
+        _url("invitations", organization), {"email": "Ada@Example.com", "role": "manager"}, follow=True
+    )
+    run_tasks()
     page = response.content.decode()
     assert "Invitation sent to ada@example.com." in page
     assert "ada@example.com" in page and "Pending" in page and "Manager" in page
@@ -68,19 +70,19 @@ def test_inviting_someone_mails_a_link_and_records_an_event(
 
 
 def test_an_invitation_can_give_a_workspace_role(
-    visitor, owner_client, organization, make_workspace, django_capture_on_commit_callbacks
+    visitor, owner_client, organization, make_workspace, run_tasks
 ):
     workspace = make_workspace("fraud-detection")
-    with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(
-            _url("invitations", organization),
-            {
-                "email": "ws@example.com",
-                "role": "member",
-                "workspace": str(workspace.pk),
-                "workspace_role": "developer",
-            },
-        )
+    owner_client.post(
+        _url("invitations", organization),
+        {
+            "email": "ws@example.com",
+            "role": "member",
+            "workspace": str(workspace.pk),
+            "workspace_role": "developer",
+        },
+    )
+    run_tasks()
     page = owner_client.get(_url("invitations", organization)).content.decode()
     assert "+ Developer on" in page and "fraud-detection" in page
     response = visitor.post(
@@ -133,14 +135,14 @@ def test_admins_cannot_invite_owners(client, organization, add_member):
 
 
 def test_bulk_invites_the_good_lines_and_reports_each_bad_one(
-    owner_client, organization, add_member, django_capture_on_commit_callbacks
+    owner_client, organization, add_member, run_tasks
 ):
     add_member("viewer", "already@example.com")
     lines = "good1@example.com\nnot-an-address\ngood2@example.com, already@example.com\ngood1@example.com"
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(
-            _url("invitation_bulk", organization), {"bulk-emails": lines, "bulk-role": "viewer"}
-        )
+    response = owner_client.post(
+        _url("invitation_bulk", organization), {"bulk-emails": lines, "bulk-role": "viewer"}
+    )
+    run_tasks()
     page = response.content.decode()
     assert response.status_code == 200
     assert sorted(Invitation.objects.values_list("email", flat=True)) == [
@@ -159,6 +161,46 @@ def test_bulk_invites_the_good_lines_and_reports_each_bad_one(
     assert textarea.split() == ["not-an-address", "already@example.com"]
 
 
+def test_a_bulk_invite_answers_at_once_and_the_worker_sends_the_mails(owner_client, organization, run_tasks):
+    addresses = [f"person{n}@example.com" for n in range(50)]
+    response = owner_client.post(
+        _url("invitation_bulk", organization), {"bulk-emails": "\n".join(addresses), "bulk-role": "member"}
+    )
+    assert response.status_code == 302 and Invitation.objects.count() == 50
+    assert not mail.outbox  # the request only queued them
+    assert DBTaskResult.objects.count() == 50
+
+    run_tasks()
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(addresses)
+    tokens = {LINK.search(message.body).group(2) for message in mail.outbox}
+    assert len(tokens) == 50
+    # The task table keeps the tasks' arguments and results: the links' tokens are in neither.
+    stored = " ".join(f"{task.args_kwargs} {task.return_value}" for task in DBTaskResult.objects.all())
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert not any(token in stored for token in tokens)
+    invitation = Invitation.objects.get(email="person7@example.com")
+    assert invitation.send_count == 1 and invitation.last_sent_at is not None
+    link = next(_link_path(message) for message in mail.outbox if message.to == ["person7@example.com"])
+    assert "Join Acme ML on Atrium" in Client().get(link).content.decode()
+
+
+def test_an_invitation_revoked_before_its_mail_goes_out_sends_nothing(
+    visitor, owner_client, organization, run_tasks
+):
+    owner_client.post(_url("invitations", organization), {"email": "oops@example.com", "role": "member"})
+    invitation = Invitation.objects.get(email="oops@example.com")
+    owner_client.post(_url("invitation_revoke", organization, invitation.pk))
+
+    run_tasks()
+
+    assert not mail.outbox
+    skipped = AuditEvent.objects.get(action="invitation.mail_skipped", target_id=str(invitation.pk))
+    assert skipped.actor is None and skipped.after["invitation_status"] == "revoked"
+    assert not AuditEvent.objects.filter(action="invitation.mail_sent").exists()
+    assert Invitation.objects.get(pk=invitation.pk).send_count == 0
+
+
 def test_bulk_with_only_good_lines_returns_to_the_page(owner_client, organization):
     response = owner_client.post(
         _url("invitation_bulk", organization),
@@ -174,12 +216,10 @@ def test_bulk_needs_addresses(owner_client, organization):
     assert response.status_code == 200 and "This field is required." in response.content.decode()
 
 
-def test_resend_replaces_the_link(
-    visitor, owner_client, organization, invite, django_capture_on_commit_callbacks
-):
+def test_resend_replaces_the_link(visitor, owner_client, organization, invite, run_tasks):
     invitation, old_link = invite("again@example.com")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(_url("invitation_resend", organization, invitation.pk), follow=True)
+    response = owner_client.post(_url("invitation_resend", organization, invitation.pk), follow=True)
+    run_tasks()
     assert "A new link was sent to again@example.com" in response.content.decode()
     assert len(mail.outbox) == 2
     new_link = _link_path(mail.outbox[1])
@@ -313,20 +353,18 @@ def test_resend_and_revoke_are_post_only(owner_client, organization, invite):
     assert owner_client.get(_url("invitation_bulk", organization)).status_code == 405
 
 
-def test_bulk_invite_reads_lines_with_names_and_reports_whole_lines(
-    owner_client, organization, django_capture_on_commit_callbacks
-):
+def test_bulk_invite_reads_lines_with_names_and_reports_whole_lines(owner_client, organization, run_tasks):
     from django.core import mail
     from django.urls import reverse
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(
-            reverse("organizations:invitation_bulk", args=[organization.slug]),
-            {
-                "bulk-emails": "Ada Lovelace <ada@example.com>\nbad line here\ngrace@example.com",
-                "bulk-role": "member",
-            },
-        )
+    response = owner_client.post(
+        reverse("organizations:invitation_bulk", args=[organization.slug]),
+        {
+            "bulk-emails": "Ada Lovelace <ada@example.com>\nbad line here\ngrace@example.com",
+            "bulk-role": "member",
+        },
+    )
+    run_tasks()
     text = response.content.decode()
     assert sorted(m.to[0] for m in mail.outbox) == ["ada@example.com", "grace@example.com"]
     assert "bad line here" in text and "Lovelace" not in text.split("bad line here")[0][-200:]

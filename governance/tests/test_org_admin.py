@@ -250,15 +250,17 @@ def test_adding_a_team_with_members_goes_through_the_services(owner_client, acme
     assert "A team with this name already exists" in duplicate.content.decode()
 
 
-def test_resending_pending_invitations(owner_client, acme, organization, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the worker sends the mails
+def test_resending_pending_invitations(owner_client, acme, organization, run_tasks):
     invitation = Invitation.objects.get(email="new@example.com")
+    run_tasks()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(
-            url("organizations_invitation_changelist"),
-            {"action": "resend_invitations", "_selected_action": [invitation.pk], "index": "0"},
-            follow=True,
-        )
+    response = owner_client.post(
+        url("organizations_invitation_changelist"),
+        {"action": "resend_invitations", "_selected_action": [invitation.pk], "index": "0"},
+        follow=True,
+    )
+    run_tasks()
     assert "Resent 1 invitation." in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.send_count == 2
