@@ -171,8 +171,9 @@ class InvitationMailStatus(models.TextChoices):
 class InvitationMail(models.Model):
     """One invitation e-mail: queued by a person's action, sent by a background task.
 
-    The task is handed only a row's id: it makes the invitation's link when it sends the mail, so the
-    link's token is never stored anywhere but in the mail.
+    These rows are what invitation e-mails are throttled by (per organization, and per address in an
+    organization, per hour). The task is handed only a row's id: it makes the invitation's link when it
+    sends the mail, so the link's token is never stored anywhere but in the mail.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")

@@ -1,3 +1,4 @@
+import html
 import re
 from datetime import timedelta
 
@@ -10,7 +11,8 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from governance import services
-from organizations.models import AuditEvent, Invitation, Membership
+from organizations.models import AuditEvent, Invitation, InvitationMail, Membership
+from organizations.services import invitation_mails
 from workspaces.models import WorkspaceRoleAssignment
 
 # Invitation e-mails are sent by the background worker, which needs real transactions (see run_tasks).
@@ -227,6 +229,67 @@ def test_resend_replaces_the_link(visitor, owner_client, organization, invite, r
     assert visitor.get(old_link).status_code == 404
     assert "Join Acme ML on Atrium" in visitor.get(new_link).content.decode()
     assert AuditEvent.objects.filter(action="invitation.resend").exists()
+
+
+def test_resending_twenty_times_in_a_row_sends_three_mails(
+    visitor, owner_client, organization, invite, run_tasks
+):
+    invitation, _ = invite("again@example.com")  # the first of the 3 mails an address gets an hour
+    first_queued = InvitationMail.objects.get(invitation=invitation).queued_at
+    toasts = []
+    for _ in range(20):
+        hash_before = Invitation.objects.get(pk=invitation.pk).token_hash
+        page = owner_client.post(_url("invitation_resend", organization, invitation.pk), follow=True)
+        toast = re.search(
+            r'class="toast toast--(\w+)"[^>]*>\s*<span>(.*?)</span>', page.content.decode(), re.S
+        )
+        toasts.append((toast.group(1), html.unescape(toast.group(2))))
+        if toast.group(1) == "error":  # refused: the invitation's link is left as it was
+            assert Invitation.objects.get(pk=invitation.pk).token_hash == hash_before
+
+    assert [kind for kind, _ in toasts] == ["success"] * 2 + ["error"] * 18
+    again_at = timezone.localtime(first_queued + timedelta(hours=1))
+    assert re.fullmatch(
+        "again@example.com has already been sent 3 invitation e-mails in the last hour, the most one "
+        rf"address gets\. You can send another after {again_at:%H:%M} UTC \(in \d+ minutes?\)\.",
+        toasts[-1][1],
+    )
+    assert AuditEvent.objects.filter(action="invitation.resend").count() == 2
+
+    run_tasks()
+
+    assert [message.to for message in mail.outbox] == [["again@example.com"]] * 3
+    links = [_link_path(message) for message in mail.outbox]
+    assert visitor.get(links[0]).status_code == visitor.get(links[1]).status_code == 404
+    assert "Join Acme ML on Atrium" in visitor.get(links[2]).content.decode()
+
+    # An hour after the first mail, one more may go.
+    InvitationMail.objects.filter(queued_at=first_queued).update(queued_at=first_queued - timedelta(hours=1))
+    owner_client.post(_url("invitation_resend", organization, invitation.pk))
+    run_tasks()
+    assert len(mail.outbox) == 4
+
+
+def test_an_organization_sends_a_limited_number_of_invitation_mails_an_hour(
+    owner_client, organization, run_tasks, monkeypatch
+):
+    assert invitation_mails.MAILS_PER_ORGANIZATION_PER_HOUR >= 2 * services.BULK_INVITE_LIMIT
+    monkeypatch.setattr(invitation_mails, "MAILS_PER_ORGANIZATION_PER_HOUR", 5)
+    addresses = [f"person{n}@example.com" for n in range(8)]
+    response = owner_client.post(
+        _url("invitation_bulk", organization), {"bulk-emails": "\n".join(addresses), "bulk-role": "member"}
+    )
+    page = html.unescape(response.content.decode())
+    assert "5 invitations sent: person0@example.com" in page
+    assert (
+        "Acme ML has sent 5 invitation e-mails in the last hour, the most an organization may send." in page
+    )
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
+    assert textarea.split() == addresses[5:]  # to send again later
+
+    run_tasks()
+
+    assert len(mail.outbox) == 5 and Invitation.objects.count() == 5
 
 
 def test_revoke_makes_the_link_say_so(visitor, owner_client, organization, invite):

@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from governance.services import invitation_create
+from organizations import services as organization_services
 from organizations.models import AuditEvent, Invitation, Membership, OrganizationUserObjectPermission, Team
 from organizations.roles import OrganizationRoleKey
 from organizations.services import team_create
@@ -266,6 +267,23 @@ def test_resending_pending_invitations(owner_client, acme, organization, run_tas
     assert invitation.send_count == 2
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
     assert AuditEvent.objects.filter(action="invitation.resend", target_id=str(invitation.pk)).exists()
+
+
+def test_a_resend_over_the_hourly_limit_is_reported(owner_client, owner, acme, organization):
+    invitation = Invitation.objects.get(email="new@example.com")
+    for _ in range(2):  # with the invitation's own, the 3 e-mails an address gets an hour
+        organization_services.invitation_resend(invitation=invitation, acting_user=owner)
+    response = owner_client.post(
+        url("organizations_invitation_changelist"),
+        {"action": "resend_invitations", "_selected_action": [invitation.pk], "index": "0"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    # (the admin capitalizes its messages)
+    assert "new@example.com has already been sent 3 invitation e-mails in the last hour" in page.lower()
+    assert "Resent" not in page
+    assert AuditEvent.objects.filter(action="invitation.resend").count() == 2
 
 
 # --- Workspaces and their role assignments --------------------------------------------------------

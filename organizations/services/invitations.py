@@ -2,7 +2,7 @@
 
 Creating an invitation (which may carry workspace grants) and accepting one (which applies them)
 also touch workspaces, so they live in `governance.services.invitations`. Links are made in
-`invitation_links`, e-mails queued and sent in `invitation_mails`.
+`invitation_links`, e-mails queued, throttled and sent in `invitation_mails`.
 """
 
 from django.db import transaction
@@ -30,12 +30,13 @@ def _locked_pending(invitation: Invitation, verb: str) -> Invitation:
 def invitation_resend(*, invitation: Invitation, acting_user) -> Invitation:
     """Mail a new link, valid for 7 days (the old one stops working now; the background task sends
     the new one). The invitation is then on the resender's behalf, so they must be able to give its
-    role themselves."""
+    role themselves. Refused with ConflictError, changing nothing, when the address or the
+    organization has had its hourly share of invitation e-mails (see `invitation_mails`)."""
     access = Access.for_user(acting_user, invitation.organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
     check_may_grant(access=access, role=invitation.role)
     invitation = _locked_pending(invitation, "resent")
-    invitation_mail_queue(invitation)
+    invitation_mail_queue(invitation)  # refuses before anything changes when the e-mail is throttled
     invitation_link_withdraw(invitation)
     invitation.invited_by = acting_user
     invitation.save(update_fields=["token_hash", "expires_at", "invited_by"])
