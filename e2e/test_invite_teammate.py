@@ -52,6 +52,8 @@ def test_owner_invites_a_teammate_who_sees_only_their_workspace(
     teammate_page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     teammate_watch = BrowserWatch(teammate_page, base)
     teammate_page.goto(link)
+    # The token leaves the address bar (and the history) on the first visit.
+    expect(teammate_page).to_have_url(f"{base}/invitations/accept/")
     expect(teammate_page.get_by_role("heading", name=re.compile("Join Acme ML"))).to_be_visible()
     check_a11y("invitation sign-up page", on=teammate_page)
     teammate_page.get_by_label("Password").fill("teammate-passphrase-42")

@@ -19,6 +19,7 @@ from workspaces.models import WorkspaceRoleAssignment
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LINK = re.compile(r"https?://[^/\s]+(/invitations/([^/\s]+)/)")
+ACCEPT_URL = "/invitations/accept/"  # where a link leads, without its token
 
 
 def _url(name, organization, *args):
@@ -68,7 +69,7 @@ def test_inviting_someone_mails_a_link_and_records_an_event(owner_client, organi
     assert event.after["email"] == "ada@example.com" and event.after["role"] == "manager"
     for event in AuditEvent.objects.all():  # the token is a secret: it is never written down
         assert token not in f"{event.target_label} {event.target_id} {event.before} {event.after}"
-    assert owner_client.get(_link_path(message)).status_code == 200
+    assert owner_client.get(_link_path(message), follow=True).status_code == 200
 
 
 def test_an_invitation_can_give_a_workspace_role(
@@ -87,9 +88,8 @@ def test_an_invitation_can_give_a_workspace_role(
     run_tasks()
     page = owner_client.get(_url("invitations", organization)).content.decode()
     assert "+ Developer on" in page and "fraud-detection" in page
-    response = visitor.post(
-        _link_path(mail.outbox[0]), {"password": "a-long-passphrase-7", "display_name": "Wes"}
-    )
+    visitor.get(_link_path(mail.outbox[0]))
+    response = visitor.post(ACCEPT_URL, {"password": "a-long-passphrase-7", "display_name": "Wes"})
     assert response.status_code == 302
     assert (
         WorkspaceRoleAssignment.objects.get(workspace=workspace, user__email="ws@example.com").role
@@ -184,7 +184,7 @@ def test_a_bulk_invite_answers_at_once_and_the_worker_sends_the_mails(owner_clie
     invitation = Invitation.objects.get(email="person7@example.com")
     assert invitation.send_count == 1 and invitation.last_sent_at is not None
     link = next(_link_path(message) for message in mail.outbox if message.to == ["person7@example.com"])
-    assert "Join Acme ML on Atrium" in Client().get(link).content.decode()
+    assert "Join Acme ML on Atrium" in Client().get(link, follow=True).content.decode()
 
 
 def test_an_invitation_revoked_before_its_mail_goes_out_sends_nothing(
@@ -226,8 +226,8 @@ def test_resend_replaces_the_link(visitor, owner_client, organization, invite, r
     assert len(mail.outbox) == 2
     new_link = _link_path(mail.outbox[1])
     assert new_link != old_link
-    assert visitor.get(old_link).status_code == 404
-    assert "Join Acme ML on Atrium" in visitor.get(new_link).content.decode()
+    assert visitor.get(old_link, follow=True).status_code == 404
+    assert "Join Acme ML on Atrium" in visitor.get(new_link, follow=True).content.decode()
     assert AuditEvent.objects.filter(action="invitation.resend").exists()
 
 
@@ -260,8 +260,12 @@ def test_resending_twenty_times_in_a_row_sends_three_mails(
 
     assert [message.to for message in mail.outbox] == [["again@example.com"]] * 3
     links = [_link_path(message) for message in mail.outbox]
-    assert visitor.get(links[0]).status_code == visitor.get(links[1]).status_code == 404
-    assert "Join Acme ML on Atrium" in visitor.get(links[2]).content.decode()
+    assert (
+        visitor.get(links[0], follow=True).status_code
+        == visitor.get(links[1], follow=True).status_code
+        == 404
+    )
+    assert "Join Acme ML on Atrium" in visitor.get(links[2], follow=True).content.decode()
 
     # An hour after the first mail, one more may go.
     InvitationMail.objects.filter(queued_at=first_queued).update(queued_at=first_queued - timedelta(hours=1))
@@ -297,9 +301,9 @@ def test_revoke_makes_the_link_say_so(visitor, owner_client, organization, invit
     response = owner_client.post(_url("invitation_revoke", organization, invitation.pk), follow=True)
     page = response.content.decode()
     assert "Invitation to gone@example.com revoked." in page and "Revoked" in page
-    answer = visitor.get(link).content.decode()
+    answer = visitor.get(link, follow=True).content.decode()
     assert "This invitation was revoked" in answer
-    assert visitor.post(link, {"password": "a-long-passphrase-7"}).status_code == 200
+    assert visitor.post(ACCEPT_URL, {"password": "a-long-passphrase-7"}).status_code == 200
     assert not User.objects.filter(email="gone@example.com").exists()
 
 
@@ -307,18 +311,25 @@ def test_an_invitation_expires_after_seven_days(visitor, owner_client, organizat
     invitation, link = invite("late@example.com")
     assert timedelta(days=6, hours=23) < invitation.expires_at - timezone.now() <= timedelta(days=7)
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
-    assert "This invitation has expired" in visitor.get(link).content.decode()
+    assert "This invitation has expired" in visitor.get(link, follow=True).content.decode()
     page = owner_client.get(_url("invitations", organization)).content.decode()
     assert "badge--failed" in page and "Expired" in page
 
 
 def test_accepting_as_a_new_user_signs_up_with_the_invited_address(client, organization, invite):
     invitation, link = invite("newbie@example.com", role="viewer")
-    page = client.get(link).content.decode()
+    token = link.split("/")[2]
+    first = client.get(link)  # the token goes into the session and leaves the URL
+    assert first.status_code == 302 and first["Location"] == ACCEPT_URL
+    response = client.get(link, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain == [(ACCEPT_URL, 302)] and response.request["PATH_INFO"] == ACCEPT_URL
+    assert token not in page and token not in str(dict(client.session))
     assert "Join Acme ML on Atrium" in page and "Olivia Owner invited you" in page
     assert 'value="newbie@example.com"' in page and "readonly" in page
+    assert f'action="{ACCEPT_URL}"' in page
     response = client.post(
-        link,
+        ACCEPT_URL,
         {"email": "someone-else@example.com", "password": "a-long-passphrase-7", "display_name": "Newbie"},
     )
     assert response.status_code == 302 and response["Location"] == f"/orgs/{organization.slug}/"
@@ -329,53 +340,87 @@ def test_accepting_as_a_new_user_signs_up_with_the_invited_address(client, organ
     home = client.get(response["Location"]).content.decode()  # logged in
     assert "Welcome to Acme ML! You joined as Viewer." in home
     assert Invitation.objects.get(pk=invitation.pk).status == "accepted"
-    assert "This invitation was already used" in client.get(link).content.decode()
+    assert "This invitation was already used" in client.get(link, follow=True).content.decode()
 
 
 def test_sign_up_validates_the_password(client, organization, invite):
     _, link = invite("weak@example.com")
-    response = client.post(link, {"password": "123"})
+    client.get(link)
+    response = client.post(ACCEPT_URL, {"password": "123"})
     assert response.status_code == 200 and "This password is too short" in response.content.decode()
     assert not User.objects.filter(email="weak@example.com").exists()
 
 
-def test_an_existing_account_is_asked_to_log_in(client, organization, invite, make_user):
+def test_an_existing_account_logs_in_and_comes_back_to_accept(
+    client, organization, invite, make_user, password
+):
     make_user("known@example.com")
     _, link = invite("known@example.com")
-    page = client.get(link).content.decode()
-    assert "Log in to accept" in page and f'href="/accounts/login/?next={link}"' in page
+    page = client.get(link, follow=True).content.decode()
+    assert "Log in to accept" in page and f'href="/accounts/login/?next={ACCEPT_URL}"' in page
+    response = client.post(
+        reverse("login"), {"username": "known@example.com", "password": password, "next": ACCEPT_URL}
+    )
+    assert response["Location"] == ACCEPT_URL  # the session (and the invitation in it) survives the login
+    page = client.get(ACCEPT_URL).content.decode()
+    assert "Accept invitation" in page and "You are logged in as known@example.com" in page
+    assert client.post(ACCEPT_URL)["Location"] == f"/orgs/{organization.slug}/"
+    assert Membership.objects.filter(organization=organization, user__email="known@example.com").exists()
+
+
+def test_a_link_opened_later_replaces_the_first(client, organization, invite):
+    _, first = invite("first@example.com")
+    _, second = invite("second@example.com")
+    assert "first@example.com" in client.get(first, follow=True).content.decode()
+    page = client.get(second, follow=True).content.decode()
+    assert 'value="second@example.com"' in page and "first@example.com" not in page
+    client.post(ACCEPT_URL, {"password": "a-long-passphrase-7"})
+    assert User.objects.filter(email="second@example.com").exists()
+    assert not User.objects.filter(email="first@example.com").exists()
+
+
+def test_without_a_link_the_accept_page_is_not_found(client):
+    response = client.get(ACCEPT_URL)
+    assert response.status_code == 404 and "This invitation link is not valid" in response.content.decode()
 
 
 def test_accepting_as_the_logged_in_invitee(client, organization, invite, make_user):
     user = make_user("invitee@example.com")
     invitation, link = invite("invitee@example.com", role="manager")
     client.force_login(user)
-    page = client.get(link).content.decode()
+    page = client.get(link, follow=True).content.decode()
     assert "Accept invitation" in page and "You are logged in as invitee@example.com" in page
-    response = client.post(link)
+    response = client.post(ACCEPT_URL)
     assert response["Location"] == f"/orgs/{organization.slug}/"
     assert Membership.objects.get(organization=organization, user=user).role == "manager"
     assert AuditEvent.objects.filter(action="invitation.accept", actor=user).exists()
-    assert "Go to Acme ML" in client.get(link).content.decode()
+    assert "Go to Acme ML" in client.get(link, follow=True).content.decode()
 
 
 def test_another_logged_in_user_is_refused(client, organization, invite, make_user):
     stranger = make_user("stranger@example.com")
     _, link = invite("intended@example.com")
     client.force_login(stranger)
-    page = client.get(link).content.decode()
+    page = client.get(link, follow=True).content.decode()
     assert (
         "This invitation is for intended@example.com, but you are logged in as stranger@example.com." in page
     )
     assert "Log out" in page
-    client.post(link)
+    client.post(ACCEPT_URL)
     assert not Membership.objects.filter(organization=organization, user=stranger).exists()
     assert Invitation.objects.get(email="intended@example.com").status == "pending"
+    # Logging out from the page keeps the invitation: it is then offered to its invitee.
+    response = client.post(ACCEPT_URL, {"action": "log_out"}, follow=True)
+    page = response.content.decode()
+    assert response.request["PATH_INFO"] == ACCEPT_URL and "_auth_user_id" not in client.session
+    assert 'value="intended@example.com"' in page and "Accept invitation" in page
 
 
 def test_an_unknown_token_is_not_found_and_not_logged(client, caplog):
-    response = client.get(reverse("invitation_accept", args=["not-a-real-token"]))
+    link = reverse("invitation_link", args=["not-a-real-token"])
+    response = client.get(link, follow=True)
     assert response.status_code == 404 and "This invitation link is not valid" in response.content.decode()
+    assert Client(enforce_csrf_checks=True).post(link).status_code == 405
     assert "not-a-real-token" not in caplog.text
 
 

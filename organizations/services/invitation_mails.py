@@ -123,7 +123,7 @@ def invitation_mail_deliver(*, invitation_mail_id: int) -> str:
     mail.save(update_fields=["status", "sent_at"])
     audit_record(organization=organization, acting_user=None, action=AuditAction.INVITATION_MAIL_SENT,
                  target=invitation, after={"email": mail.email})  # fmt: skip
-    link = settings.ATRIUM_BASE_URL + reverse("invitation_accept", args=[token])
+    link = settings.ATRIUM_BASE_URL + reverse("invitation_link", args=[token])
     context = {"invitation": invitation, "link": link, "inviter": invitation.invited_by}
     body = render_to_string("organizations/invitation_email.txt", context)
     send_mail(f"Join {organization.name} on Atrium", body, None, [invitation.email])
