@@ -1,9 +1,12 @@
 import html
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -341,6 +344,54 @@ def test_accepting_as_a_new_user_signs_up_with_the_invited_address(client, organ
     assert "Welcome to Acme ML! You joined as Viewer." in home
     assert Invitation.objects.get(pk=invitation.pk).status == "accepted"
     assert "This invitation was already used" in client.get(link, follow=True).content.decode()
+
+
+def test_simultaneous_sign_ups_through_one_link_make_one_account_and_no_error(
+    organization, invite, monkeypatch
+):
+    """Both sign-ups pass the form's "no such account yet" check before either commits; the second
+    then waits on the address's uniqueness and loses. It gets a page, not a server error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Real concurrent transactions need PostgreSQL (SQLite serializes writers).")
+    _, link = invite("twin@example.com")
+    browsers = {name: Client(raise_request_exception=False) for name in ("first", "second")}
+    for browser in browsers.values():
+        browser.get(link)
+    first_joined = threading.Event()
+    accept = services.invitation_accept
+
+    def accept_and_hold(**kwargs):
+        membership = accept(**kwargs)
+        if threading.current_thread().name == "first":
+            first_joined.set()
+            time.sleep(0.5)  # keep the new account uncommitted while the other sign-up inserts its own
+        return membership
+
+    monkeypatch.setattr(services, "invitation_accept", accept_and_hold)
+    responses = {}
+
+    def sign_up(name):
+        try:
+            responses[name] = browsers[name].post(ACCEPT_URL, {"password": "a-long-passphrase-7"})
+        finally:
+            first_joined.set()
+            connection.close()
+
+    threads = {name: threading.Thread(target=sign_up, args=(name,), name=name) for name in browsers}
+    threads["first"].start()
+    first_joined.wait(5)
+    threads["second"].start()
+    for thread in threads.values():
+        thread.join(10)
+
+    assert responses["first"].status_code == 302
+    assert responses["first"]["Location"] == f"/orgs/{organization.slug}/"
+    assert responses["second"].status_code == 302 and responses["second"]["Location"] == ACCEPT_URL
+    page = browsers["second"].get(ACCEPT_URL).content.decode()
+    assert "An account for twin@example.com was created through this link a moment ago." in page
+    assert "This invitation was already used" in page
+    assert User.objects.filter(email="twin@example.com").count() == 1
+    assert Membership.objects.filter(organization=organization, user__email="twin@example.com").count() == 1
 
 
 def test_sign_up_validates_the_password(client, organization, invite):

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -231,6 +231,15 @@ def invitation_accept(request):
                 membership = services.invitation_accept(invitation=invitation, user=user)
         except (ServiceError, ValidationError) as refusal:
             form_add_refusal(form, refusal)
+        except IntegrityError:
+            # Another sign-up through this link created the account first (it committed while this
+            # one waited on the address's uniqueness); the page now shows where things stand.
+            messages.info(
+                request,
+                f"An account for {invitation.email} was created through this link a moment ago. "
+                "Log in with it to continue.",
+            )
+            return redirect(accept_url)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return _welcome(request, membership)
