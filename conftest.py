@@ -102,6 +102,19 @@ def make_workspace(organization, owner):
 
 
 @pytest.fixture
+def run_tasks():
+    """Run every queued background task to the end, as `manage.py db_worker --batch` does (invitation
+    e-mails, provisioning). The worker closes the database connection, so a test that uses this needs
+    `@pytest.mark.django_db(transaction=True)`."""
+    from django.core.management import call_command
+
+    def run():
+        call_command("db_worker", batch=True, no_startup_delay=True, reload=False, verbosity=0)
+
+    return run
+
+
+@pytest.fixture
 def owner_client(client, owner):
     client.force_login(owner)
     return client

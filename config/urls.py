@@ -19,7 +19,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
     path("orgs/", include((organization_urls.urlpatterns + governance_urls.urlpatterns, "organizations"))),
-    path("invitations/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
+    # The e-mailed link keeps its token in the session and continues at the token-free page.
+    path("invitations/accept/", invitation_views.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:token>/", invitation_views.invitation_link, name="invitation_link"),
     path("", include("workspaces.urls")),
     path("admin/", admin.site.urls),
     path("org-admin/", org_admin_site.urls),

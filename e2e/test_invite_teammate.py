@@ -15,7 +15,7 @@ from .conftest import BrowserWatch
 
 @pytest.mark.django_db(transaction=True)
 def test_owner_invites_a_teammate_who_sees_only_their_workspace(
-    browser, live_server, organization, owner, password, check_a11y
+    browser, live_server, organization, owner, password, check_a11y, run_tasks
 ):
     base = live_server.url
     for slug in ("shared-ws", "private-ws"):
@@ -42,6 +42,8 @@ def test_owner_invites_a_teammate_who_sees_only_their_workspace(
     check_a11y("invitations page", on=owner_page)
     owner_watch.assert_clean("invitations page")
 
+    assert not mail.outbox  # the background worker sends it
+    run_tasks()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["teammate@example.com"]
     link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[0].body).group(0)
     link = base + link[link.index("/invitations/") :]
@@ -50,6 +52,8 @@ def test_owner_invites_a_teammate_who_sees_only_their_workspace(
     teammate_page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     teammate_watch = BrowserWatch(teammate_page, base)
     teammate_page.goto(link)
+    # The token leaves the address bar (and the history) on the first visit.
+    expect(teammate_page).to_have_url(f"{base}/invitations/accept/")
     expect(teammate_page.get_by_role("heading", name=re.compile("Join Acme ML"))).to_be_visible()
     check_a11y("invitation sign-up page", on=teammate_page)
     teammate_page.get_by_label("Password").fill("teammate-passphrase-42")

@@ -352,7 +352,11 @@ class InvitationAdmin(ServiceBackedAdmin):
             if invitation.status != InvitationStatus.PENDING:
                 skipped.append(invitation.email)
                 continue
-            service(invitation=invitation, acting_user=request.user)
+            try:
+                service(invitation=invitation, acting_user=request.user)
+            except (ServiceError, ValidationError) as refusal:  # e.g. a resend over the hourly limit
+                self.message_user(request, refusal_message(refusal), messages.ERROR)
+                continue
             count += 1
         if count:
             self.message_user(

@@ -59,6 +59,8 @@ class AuditAction(models.TextChoices):
     INVITATION_RESEND = "invitation.resend", "Invitation resent"
     INVITATION_REVOKE = "invitation.revoke", "Invitation revoked"
     INVITATION_ACCEPT = "invitation.accept", "Invitation accepted"
+    INVITATION_MAIL_SENT = "invitation.mail_sent", "Invitation e-mail sent"
+    INVITATION_MAIL_SKIPPED = "invitation.mail_skipped", "Invitation e-mail not sent"
     WORKSPACE_CREATE = "workspace.create", "Workspace created"
     WORKSPACE_BULK_CREATE = "workspace.bulk_create", "Workspaces created in bulk"
     WORKSPACE_UPDATE = "workspace.update", "Workspace edited"

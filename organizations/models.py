@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .roles import ORGANIZATION_PERMISSIONS, ORGANIZATION_ROLES, OrganizationRoleKey
@@ -153,14 +154,49 @@ class Invitation(models.Model):
 
     @property
     def effective_status(self) -> str:
-        from django.utils import timezone
-
         if self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now():
             return InvitationStatus.EXPIRED
         return self.status
 
     def get_effective_status_display(self) -> str:
         return InvitationStatus(self.effective_status).label
+
+
+class InvitationMailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Not sent"  # the invitation was no longer pending when its turn came
+
+
+class InvitationMail(models.Model):
+    """One invitation e-mail: queued by a person's action, sent by a background task.
+
+    These rows are what invitation e-mails are throttled by (per organization, and per address in an
+    organization, per hour). The task is handed only a row's id: it makes the invitation's link when it
+    sends the mail, so the link's token is never stored anywhere but in the mail.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="mails")
+    email = models.EmailField()
+    # The address the site was served at when the mail was queued: the task, which has no request,
+    # builds the link with it (config.site).
+    site_address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationMailStatus.choices, default=InvitationMailStatus.QUEUED
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at"]
+        indexes = [
+            models.Index(fields=["organization", "queued_at"], name="invitation_mail_org_time"),
+            models.Index(fields=["email", "queued_at"], name="invitation_mail_address_time"),
+        ]
+
+    def __str__(self):
+        return f"Invitation e-mail to {self.email} ({self.get_status_display().lower()})"
 
 
 class Dimension(models.Model):

@@ -14,7 +14,8 @@ from organizations.errors import ConflictError, InvalidError, NotFoundError, Per
 from organizations.models import Invitation, InvitationStatus, Membership, Organization
 from organizations.permission_sync import sync_organization_permissions
 from organizations.roles import MANAGE_MEMBERS
-from organizations.services.invitations import invitation_issue, invitation_send
+from organizations.services.invitation_links import invitation_link_withdraw
+from organizations.services.invitation_mails import invitation_mail_queue
 from organizations.services.members import check_may_grant
 from workspaces.models import Workspace
 from workspaces.services import workspace_role_assign, workspace_role_grant_check
@@ -36,7 +37,12 @@ def _check_invited_workspace_roles(*, organization: Organization, acting_user, g
 def invitation_create(
     *, organization: Organization, email: str, role: str, acting_user, workspace_roles: list[dict] = ()
 ) -> Invitation:
-    """Invite `email` with an organization role (and optionally workspace roles); mails the link."""
+    """Invite `email` with an organization role (and optionally workspace roles).
+
+    The e-mail with the link is sent by a background task after the transaction commits; it is
+    throttled (`organizations.services.invitation_mails`), and a throttled one refuses the invitation
+    with ConflictError.
+    """
     access = Access.for_user(acting_user, organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
     email = email.strip().lower()
@@ -63,7 +69,7 @@ def invitation_create(
         workspace_roles=list(workspace_roles),
         invited_by=acting_user,
     )
-    token = invitation_issue(invitation)
+    invitation_link_withdraw(invitation)  # no link works until the e-mail's task makes one
     try:
         with transaction.atomic():  # a double submit races to the one-pending-per-address constraint
             invitation.save()
@@ -74,7 +80,7 @@ def invitation_create(
     audit_record(organization=organization, acting_user=acting_user, action=AuditAction.INVITATION_CREATE,
                  target=invitation,
                  after={"email": email, "role": role, "workspace_roles": list(workspace_roles)})  # fmt: skip
-    invitation_send(invitation, token)
+    invitation_mail_queue(invitation)
     return invitation
 
 

@@ -75,7 +75,7 @@ MATRIX = {
 # Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations).
 UNSCOPED = {
     "home", "healthz", "readyz", "favicon", "signup", "login", "logout", "password_reset", "password_reset_done",
-    "password_reset_confirm", "password_reset_complete", "invitation_accept",
+    "password_reset_confirm", "password_reset_complete", "invitation_accept", "invitation_link",
 }  # fmt: skip
 UNSCOPED_PREFIXES = ("admin/", "org-admin/")
 

@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from governance.services import invitation_create
+from organizations import services as organization_services
 from organizations.models import AuditEvent, Invitation, Membership, OrganizationUserObjectPermission, Team
 from organizations.roles import OrganizationRoleKey
 from organizations.services import team_create
@@ -256,20 +257,39 @@ def test_adding_a_team_with_members_goes_through_the_services(owner_client, acme
     assert "A team with this name already exists" in duplicate.content.decode()
 
 
-def test_resending_pending_invitations(owner_client, acme, organization, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)  # the worker sends the mails
+def test_resending_pending_invitations(owner_client, acme, organization, run_tasks):
     invitation = Invitation.objects.get(email="new@example.com")
+    run_tasks()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(
-            url("organizations_invitation_changelist"),
-            {"action": "resend_invitations", "_selected_action": [invitation.pk], "index": "0"},
-            follow=True,
-        )
+    response = owner_client.post(
+        url("organizations_invitation_changelist"),
+        {"action": "resend_invitations", "_selected_action": [invitation.pk], "index": "0"},
+        follow=True,
+    )
+    run_tasks()
     assert "Resent 1 invitation." in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.send_count == 2
     assert [m.to for m in mail.outbox] == [["new@example.com"]]
     assert AuditEvent.objects.filter(action="invitation.resend", target_id=str(invitation.pk)).exists()
+
+
+def test_a_resend_over_the_hourly_limit_is_reported(owner_client, owner, acme, organization):
+    invitation = Invitation.objects.get(email="new@example.com")
+    for _ in range(2):  # with the invitation's own, the 3 e-mails an address gets an hour
+        organization_services.invitation_resend(invitation=invitation, acting_user=owner)
+    response = owner_client.post(
+        url("organizations_invitation_changelist"),
+        {"action": "resend_invitations", "_selected_action": [invitation.pk], "index": "0"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    # (the admin capitalizes its messages)
+    assert "new@example.com has already been sent 3 invitation e-mails in the last hour" in page.lower()
+    assert "Resent" not in page
+    assert AuditEvent.objects.filter(action="invitation.resend").count() == 2
 
 
 # --- Workspaces and their role assignments --------------------------------------------------------

@@ -219,6 +219,7 @@ NOT_A_PERSONS_ACTION = {
     "organization_create",  # anyone signed in
     "invitation_accept",
     "invitation_for_token",
+    "invitation_for_token_hash",
     "invitation_token_hash",
     "dimensions_create_defaults",
     "workspace_provision",

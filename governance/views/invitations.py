@@ -1,17 +1,20 @@
 """The Invitations page (invite one person or many, follow what was sent) and the page a link opens.
 
 The services enforce the rules (who may grant which role, one pending invitation per address, a link
-bound to its e-mail); their ValidationErrors come back to the user as form errors or toasts. The
-invitation link's token appears in no audit event, message or log line: only its hash is stored.
+bound to its e-mail, how many e-mails may be sent); their ValidationErrors come back to the user as
+form errors or toasts. The invitation link's token appears in no audit event, message or log line,
+and in no URL after the first visit: only its hash is stored (in the invitation and the session).
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, logout
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from organizations import services as organization_services
@@ -158,19 +161,40 @@ def invitation_revoke(request, invitation_id):
     return redirect(_list_url(request))
 
 
+# The session keeps the hash of the link's token, not the token: the session store then holds no
+# more than the invitations table does, and a link replaced by a resend stops working here too.
+INVITATION_SESSION_KEY = "_invitation_token_hash"
+
+
 def _invitation_not_found(request):
     response = render(request, "organizations/invitation_unknown.html", status=404)
-    response._has_been_logged = True  # Django would log the path, which carries a would-be token
+    response._has_been_logged = True  # an expected answer for old links: not worth a warning each time
     return response
 
 
-def invitation_accept(request, token):
-    """The page an invitation link opens: sign up, log in, or accept, depending on who opens it."""
-    invitation = organization_services.invitation_for_token(token)
-    if invitation is None:
+@csrf_exempt  # a refused POST would be logged with its path, which is the token
+def invitation_link(request, token):
+    """The link in an invitation e-mail. Like Django's password reset, it keeps its token in the
+    session and continues at a URL without it, so the token leaves the address bar, the history and
+    any Referer. A link opened later replaces an earlier one. Only GET: other methods get a 405 that,
+    like every answer here, is not logged."""
+    if request.method not in ("GET", "HEAD"):
+        response = HttpResponseNotAllowed(["GET", "HEAD"])
+        response._has_been_logged = True
+        return response
+    request.session[INVITATION_SESSION_KEY] = organization_services.invitation_token_hash(token)
+    return redirect("invitation_accept")
+
+
+def invitation_accept(request):
+    """The page an invitation link leads to: sign up, log in, or accept, depending on who opens it."""
+    token_hash = request.session.get(INVITATION_SESSION_KEY)
+    invitation = token_hash and organization_services.invitation_for_token_hash(token_hash)
+    if not invitation:
         return _invitation_not_found(request)
     organization = invitation.organization
-    context = {"invitation": invitation, "organization": organization, "accept_url": request.path}
+    accept_url = reverse("invitation_accept")
+    context = {"invitation": invitation, "organization": organization, "accept_url": accept_url}
     status = invitation.effective_status
     if status != InvitationStatus.PENDING:
         is_member = (
@@ -184,6 +208,10 @@ def invitation_accept(request, token):
     user = request.user
     if user.is_authenticated:
         if user.email.lower() != invitation.email.lower():
+            if request.method == "POST" and request.POST.get("action") == "log_out":
+                logout(request)  # a new session: the invitation comes along, to be accepted as its invitee
+                request.session[INVITATION_SESSION_KEY] = token_hash
+                return redirect(accept_url)
             return render(request, "organizations/invitation_accept.html", context | {"state": "mismatch"})
         if request.method == "POST":
             try:
@@ -203,6 +231,15 @@ def invitation_accept(request, token):
                 membership = services.invitation_accept(invitation=invitation, user=user)
         except (ServiceError, ValidationError) as refusal:
             form_add_refusal(form, refusal)
+        except IntegrityError:
+            # Another sign-up through this link created the account first (it committed while this
+            # one waited on the address's uniqueness); the page now shows where things stand.
+            messages.info(
+                request,
+                f"An account for {invitation.email} was created through this link a moment ago. "
+                "Log in with it to continue.",
+            )
+            return redirect(accept_url)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return _welcome(request, membership)
@@ -212,6 +249,7 @@ def invitation_accept(request, token):
 
 
 def _welcome(request, membership):
+    request.session.pop(INVITATION_SESSION_KEY, None)  # the link has done its work
     organization = membership.organization
     messages.success(
         request, f"Welcome to {organization.name}! You joined as {membership.get_role_display()}."

@@ -6,13 +6,13 @@ Changes that also touch workspaces (removing a member with their workspace roles
 checked against workspace roles, invitations that carry workspace grants) live in `governance`.
 """
 
-from .invitations import (
+from .invitation_links import (
     INVITATION_LIFETIME,
     invitation_for_token,
-    invitation_resend,
-    invitation_revoke,
+    invitation_for_token_hash,
     invitation_token_hash,
 )
+from .invitations import invitation_resend, invitation_revoke
 from .members import membership_add, membership_change_role, ownership_transfer
 from .organizations import dimensions_create_defaults, organization_create, organization_update
 from .teams import team_create, team_update
@@ -21,6 +21,7 @@ __all__ = [
     "INVITATION_LIFETIME",
     "dimensions_create_defaults",
     "invitation_for_token",
+    "invitation_for_token_hash",
     "invitation_resend",
     "invitation_revoke",
     "invitation_token_hash",
