@@ -12,6 +12,17 @@ from .base import Health, Provisioner, ServerInfo
 EMBEDDED_VERSION = "embedded-1"
 
 
+def embedded_server(workspace) -> ServerInfo:
+    """Where a workspace's embedded server answers: its API, under the workspace's own pages."""
+    url = settings.ATRIUM_BASE_URL + reverse("workspaces:overview", args=[workspace.slug]) + "api/v1"
+    return ServerInfo(url=url, version=EMBEDDED_VERSION)
+
+
+def new_jwt_secret() -> str:
+    """A fresh secret for signing a workspace server's tokens."""
+    return secrets.token_urlsafe(48)
+
+
 class EmbeddedProvisioner(Provisioner):
     def _pause(self):
         # Lets a person watch the phases in a demo; tests set it to zero.
@@ -21,14 +32,14 @@ class EmbeddedProvisioner(Provisioner):
         report("Creating the workspace's credentials")
         self._pause()
         WorkspaceServerSecret.objects.get_or_create(
-            workspace=workspace, defaults={"jwt_secret": secrets.token_urlsafe(48)}
+            workspace=workspace, defaults={"jwt_secret": new_jwt_secret()}
         )
         report("Preparing the workspace API")
         self._pause()
-        url = settings.ATRIUM_BASE_URL + reverse("workspaces:overview", args=[workspace.slug]) + "api/v1"
+        server = embedded_server(workspace)
         report("Starting the workspace")
         self._pause()
-        return ServerInfo(url=url, version=EMBEDDED_VERSION)
+        return server
 
     def health(self, workspace):
         if not WorkspaceServerSecret.objects.filter(workspace=workspace).exists():
