@@ -1,44 +1,69 @@
 """Guardian rows of workspaces, derived from workspace role assignments (direct and through teams)."""
 
 from collections import defaultdict
+from collections.abc import Iterable
+from itertools import batched
 
 from django.db import models
 
 from organizations.models import Team
-from organizations.permission_sync import apply_object_permissions
+from organizations.permission_sync import apply_object_permissions_bulk
 
 from .models import Workspace, WorkspaceRoleAssignment, WorkspaceUserObjectPermission
+
+BATCH_SIZE = 1000
 
 
 def workspace_permissions_by_user(workspace: Workspace) -> dict[int, set[str]]:
     """Each user's workspace permissions: their own assignment's role, plus their teams' roles."""
-    desired: dict[int, set[str]] = defaultdict(set)
-    team_permissions: dict[int, frozenset[str]] = {}
-    assignments = WorkspaceRoleAssignment.objects.filter(workspace=workspace).select_related("custom_role")
+    return workspace_permissions_by_user_bulk([workspace])[workspace.pk]
+
+
+def workspace_permissions_by_user_bulk(workspaces: Iterable[Workspace]) -> dict[object, dict[int, set[str]]]:
+    """`workspace_permissions_by_user` of many workspaces at once ({workspace pk: {user id: codenames}}),
+    in two queries for all of them. Every workspace is in the result, with no users if nobody holds a
+    role there."""
+    desired: dict[object, dict[int, set[str]]] = {workspace.pk: defaultdict(set) for workspace in workspaces}
+    team_permissions: dict[int, list[tuple[object, frozenset[str]]]] = defaultdict(list)
+    assignments = WorkspaceRoleAssignment.objects.filter(workspace_id__in=list(desired)).select_related(
+        "custom_role"
+    )
     for assignment in assignments:
         if assignment.user_id:
-            desired[assignment.user_id] |= assignment.role_definition.permissions
+            desired[assignment.workspace_id][assignment.user_id] |= assignment.role_definition.permissions
         else:
-            team_permissions[assignment.team_id] = assignment.role_definition.permissions
+            team_permissions[assignment.team_id].append(
+                (assignment.workspace_id, assignment.role_definition.permissions)
+            )
     if team_permissions:
         memberships = Team.members.through.objects.filter(team_id__in=team_permissions)
         for team_id, user_id in memberships.values_list("team_id", "user_id"):
-            desired[user_id] |= team_permissions[team_id]
+            for workspace_pk, permissions in team_permissions[team_id]:
+                desired[workspace_pk][user_id] |= permissions
     return desired
 
 
 def sync_workspace_permissions(workspace: Workspace) -> int:
-    return apply_object_permissions(
-        permission_model=WorkspaceUserObjectPermission,
-        content_object=workspace,
-        desired=workspace_permissions_by_user(workspace),
+    return sync_workspace_permissions_bulk([workspace])
+
+
+def sync_workspace_permissions_bulk(workspaces: Iterable[Workspace], *, batch_size: int = BATCH_SIZE) -> int:
+    """`sync_workspace_permissions` of many workspaces, `batch_size` workspaces per round: a few queries
+    per round instead of a few per workspace, and the rows inserted in batches. Returns the rows added
+    or removed."""
+    return sum(
+        apply_object_permissions_bulk(
+            permission_model=WorkspaceUserObjectPermission,
+            desired=workspace_permissions_by_user_bulk(chunk),
+            batch_size=batch_size,
+        )
+        for chunk in batched(workspaces, batch_size)
     )
 
 
 def sync_workspaces_of_team(team) -> int:
     """After a team's members change: every workspace where the team holds a role."""
-    workspaces = Workspace.objects.filter(role_assignments__team=team).distinct()
-    return sum(sync_workspace_permissions(workspace) for workspace in workspaces)
+    return sync_workspace_permissions_bulk(Workspace.objects.filter(role_assignments__team=team).distinct())
 
 
 def sync_workspaces_of_user(user, organization) -> int:
@@ -52,4 +77,4 @@ def sync_workspaces_of_user(user, organization) -> int:
         )
         .distinct()
     )
-    return sum(sync_workspace_permissions(workspace) for workspace in workspaces)
+    return sync_workspace_permissions_bulk(workspaces)

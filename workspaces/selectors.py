@@ -1,8 +1,11 @@
 """Reads of workspaces, always scoped to one organization first."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import batched
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from guardian.shortcuts import get_objects_for_user
 
 from organizations.access import Access
@@ -58,17 +61,36 @@ class IdCheck:
 
 def workspace_id_check(slug: str) -> IdCheck:
     """What the live check says of a candidate workspace ID."""
-    errors = workspace_id_errors(slug)
-    if errors:
-        return IdCheck("invalid", " ".join(errors))
-    if slug in RESERVED_WORKSPACE_IDS:
-        return IdCheck("reserved", f"“{slug}” is a reserved word. Choose another ID.")
+    check = workspace_id_rules_check(slug)
+    if not check.ok:
+        return check
     if (
         Workspace.objects.filter(slug__iexact=slug).exists()
         or RetiredWorkspaceId.objects.filter(slug=slug).exists()
     ):
         return IdCheck("taken", f"“{slug}” is already taken. IDs are unique across Atrium and never reused.")
+    return check
+
+
+def workspace_id_rules_check(slug: str) -> IdCheck:
+    """The part of `workspace_id_check` that needs no database: the format and the reserved words."""
+    errors = workspace_id_errors(slug)
+    if errors:
+        return IdCheck("invalid", " ".join(errors))
+    if slug in RESERVED_WORKSPACE_IDS:
+        return IdCheck("reserved", f"“{slug}” is a reserved word. Choose another ID.")
     return IdCheck("available", f"“{slug}” is available.")
+
+
+def workspace_ids_taken(slugs: Iterable[str], *, batch_size: int = 1000) -> set[str]:
+    """Which of these valid (lowercase) IDs a workspace holds or once held, `batch_size` IDs per query."""
+    taken: set[str] = set()
+    for batch in batched(slugs, batch_size):
+        # Lower() matches the expression of the case-insensitive unique index, so the index answers.
+        held = Workspace.objects.alias(slug_lower=Lower("slug")).filter(slug_lower__in=batch)
+        taken.update(slug.lower() for slug in held.values_list("slug", flat=True))
+        taken.update(RetiredWorkspaceId.objects.filter(slug__in=batch).values_list("slug", flat=True))
+    return taken
 
 
 def workspace_checklist(workspace: Workspace) -> Checklist:

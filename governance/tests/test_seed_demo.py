@@ -1,5 +1,6 @@
 """`manage.py seed_demo`: the demo organization, its logins, idempotence and the benchmark bulk mode."""
 
+import logging
 from io import StringIO
 
 import pytest
@@ -9,7 +10,7 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 
 from accounts.models import User
-from governance.management.commands.seed_demo import DEMO_PASSWORD
+from governance.management.commands.seed_demo import DEMO_FAILURE_REASON, DEMO_PASSWORD
 from organizations.access import Access
 from organizations.models import AuditEvent, DimensionValue, Membership, Organization, Team
 from organizations.services import organization_create
@@ -152,7 +153,11 @@ def test_a_dozen_documented_workspaces_across_the_three_environments():
 
     assert workspaces.filter(status=WorkspaceStatus.AVAILABLE).count() == 11
     failed = workspaces.get(status=WorkspaceStatus.FAILED)
-    assert "Retry" in failed.status_reason
+    assert failed.slug == "llm-finetuning-dev"
+    assert failed.status_reason == f"Provisioning failed: {DEMO_FAILURE_REASON}"
+    assert "press Retry" in failed.status_reason
+    event = AuditEvent.objects.get(action="workspace.provisioning_failed", target_id=str(failed.pk))
+    assert event.actor is None and event.after == {"status": "failed", "reason": DEMO_FAILURE_REASON}
     assert AuditEvent.objects.filter(action="workspace.create", organization=organization).count() == 12
 
     teams = Team.objects.filter(organization=organization)
@@ -205,8 +210,15 @@ def test_workspaces_option_grows_the_organization_to_exactly_n_and_no_further():
     assert WorkspaceLabel.objects.filter(workspace__in=bench).count() == 48 * 4
     admins = WorkspaceRoleAssignment.objects.filter(workspace__in=bench)
     assert admins.count() == 48 and set(admins.values_list("user", "role")) == {(owner.pk, "admin")}
+    assert WorkspaceServerSecret.objects.filter(workspace__in=bench).count() == 48
+    assert set(bench.values_list("status_reason", flat=True)) == {"The workspace is ready"}
     # The guardian rows written in bulk are exactly what the permission sync would write.
     assert sum(sync_workspace_permissions(workspace) for workspace in bench) == 0
+    # One audit event for the whole batch, none per benchmark workspace.
+    event = AuditEvent.objects.get(action="workspace.bulk_create", organization=organization)
+    assert event.actor == owner
+    assert event.after == {"count": 48, "first": "bench-00001", "last": "bench-00048", "status": "available"}
+    assert not AuditEvent.objects.filter(target_id__in=[str(pk) for pk in bench.values_list("pk", flat=True)])
 
     member = User.objects.get(email="member@acme.example")
     member_sees = workspace_list_for_user(
@@ -219,6 +231,20 @@ def test_workspaces_option_grows_the_organization_to_exactly_n_and_no_further():
     assert counts() == before
     seed("--workspaces", "70")
     assert Workspace.objects.filter(organization=organization).count() == 70
+
+
+def test_sync_permissions_finds_no_drift_after_seeding_with_benchmark_workspaces():
+    seed("--workspaces", "30")
+    out = StringIO()
+    call_command("sync_permissions", "--dry-run", stdout=out)
+    assert "No drift: every permission row matches (1 organization, 30 workspaces checked)." in out.getvalue()
+
+
+def test_the_intended_demo_failure_logs_nothing(caplog):
+    with caplog.at_level(logging.ERROR):
+        seed()
+    assert Workspace.objects.filter(status=WorkspaceStatus.FAILED).count() == 1
+    assert "llm-finetuning-dev" not in caplog.text
 
 
 def test_an_unrelated_organization_at_the_demo_url_key_is_left_alone(make_user):

@@ -144,6 +144,15 @@ SERVICES = {
         TEAM_MANAGERS,
         "organization",
     ),
+    "workspace_create_bulk": (
+        lambda w, a: workspaces.services.workspace_create_bulk(
+            organization=w.organization,
+            specs=[workspaces.services.WorkspaceSpec(slug="bulk-one", display_name="Bulk one")],
+            acting_user=a,
+        ),
+        TEAM_MANAGERS,
+        "organization",
+    ),
     "custom_role_create": (
         lambda w, a: workspaces.services.custom_role_create(
             organization=w.organization, name="Auditor", base_role="viewer", acting_user=a

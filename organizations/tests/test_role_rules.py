@@ -17,13 +17,10 @@ from governance.services import (
 from organizations.errors import PermissionDeniedError
 from organizations.models import AuditEvent, Membership
 from organizations.services import membership_change_role, team_create
-from workspaces.models import Workspace, WorkspaceStatus
 from workspaces.roles import RESOURCE_KEYS, cell
 from workspaces.services import (
     custom_role_create,
     custom_role_set_cell,
-    workspace_deactivate,
-    workspace_provision,
     workspace_role_assign,
 )
 
@@ -104,14 +101,6 @@ def test_invited_workspace_roles_follow_the_same_rules_and_are_audited(
     assert AuditEvent.objects.filter(
         action="workspace_role.assign", principal_type="user", principal_id=str(newbie.pk)
     ).exists()
-
-
-def test_provisioning_does_not_undo_a_deactivation(organization, owner, make_workspace):
-    workspace = make_workspace("switched-off")
-    workspace_deactivate(workspace=workspace, acting_user=owner)
-    Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.PENDING)  # a round still queued
-    workspace_provision(workspace_pk=workspace.pk)
-    assert Workspace.objects.get(pk=workspace.pk).status != WorkspaceStatus.AVAILABLE
 
 
 @pytest.mark.django_db(transaction=True)

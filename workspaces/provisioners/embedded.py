@@ -12,6 +12,20 @@ from .base import Health, Provisioner, ServerInfo
 EMBEDDED_VERSION = "embedded-1"
 
 
+def embedded_server(workspace) -> ServerInfo:
+    """Where a workspace's embedded server answers: its API, under the workspace's own pages.
+
+    A path on this site, not an absolute URL: no request tells a background worker the address the
+    site is served at, so Workspace.server_address resolves it when it is shown."""
+    url = reverse("workspaces:overview", args=[workspace.slug]) + "api/v1"
+    return ServerInfo(url=url, version=EMBEDDED_VERSION)
+
+
+def new_jwt_secret() -> str:
+    """A fresh secret for signing a workspace server's tokens."""
+    return secrets.token_urlsafe(48)
+
+
 class EmbeddedProvisioner(Provisioner):
     def _pause(self):
         # Lets a person watch the phases in a demo; tests set it to zero.
@@ -21,16 +35,14 @@ class EmbeddedProvisioner(Provisioner):
         report("Creating the workspace's credentials")
         self._pause()
         WorkspaceServerSecret.objects.get_or_create(
-            workspace=workspace, defaults={"jwt_secret": secrets.token_urlsafe(48)}
+            workspace=workspace, defaults={"jwt_secret": new_jwt_secret()}
         )
         report("Preparing the workspace API")
         self._pause()
-        # A path on this site, not an absolute URL: no request tells a background worker the address
-        # the site is served at, so Workspace.server_address resolves it when it is shown.
-        url = reverse("workspaces:overview", args=[workspace.slug]) + "api/v1"
+        server = embedded_server(workspace)
         report("Starting the workspace")
         self._pause()
-        return ServerInfo(url=url, version=EMBEDDED_VERSION)
+        return server
 
     def health(self, workspace):
         if not WorkspaceServerSecret.objects.filter(workspace=workspace).exists():

@@ -17,11 +17,12 @@ from .role_assignments import (
     workspace_role_grant_check,
     workspace_role_remove,
 )
-from .workspaces import RoleGrant, workspace_create, workspace_update
+from .workspaces import RoleGrant, WorkspaceSpec, workspace_create, workspace_create_bulk, workspace_update
 
 __all__ = [
     "ProvisioningSuperseded",
     "RoleGrant",
+    "WorkspaceSpec",
     "custom_role_create",
     "custom_role_delete",
     "custom_role_set_cell",
@@ -29,6 +30,7 @@ __all__ = [
     "onboarding_step_complete",
     "team_workspace_roles_check",
     "workspace_create",
+    "workspace_create_bulk",
     "workspace_deactivate",
     "workspace_provision",
     "workspace_reactivate",

@@ -19,6 +19,7 @@ from ..roles import MANAGE_WORKSPACE_LIFECYCLE
 
 logger = logging.getLogger(__name__)
 LIFECYCLE_PERMISSION = f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}"
+READY_REASON = "The workspace is ready"  # the status reason of an available workspace
 
 
 def enqueue_provisioning(workspace: Workspace) -> None:
@@ -97,7 +98,7 @@ def workspace_provision(*, workspace_pk) -> Workspace | None:
         became_available = _set_status(
             workspace,
             WorkspaceStatus.AVAILABLE,
-            "The workspace is ready",
+            READY_REASON,
             while_provisioning=True,
             server_url=server.url,
             server_version=server.version,

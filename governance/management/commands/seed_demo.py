@@ -2,55 +2,49 @@
 
 Safe to run again: everything is looked up by its natural key first and only what is missing is
 created, through the same services the pages use (so audit events and guardian rows are right).
-`--workspaces N` then grows the organization to N workspaces with bulk inserts, for benchmarks.
+`--workspaces N` then grows the organization to N workspaces with `workspace_create_bulk`, for
+benchmarks.
 """
 
 import logging
 import random
-import secrets
 import time
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.test.utils import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from config.site import FALLBACK_BASE_URL, site_base_url, site_url
 from governance.services import team_member_add
-from organizations.audit import audit_record
+from organizations.audit import AuditAction, audit_record
 from organizations.models import Dimension, DimensionValue, Membership, Organization, Team
 from organizations.roles import OrganizationRoleKey
 from organizations.services import membership_add, organization_create, team_create
-from workspaces.models import (
-    RetiredWorkspaceId,
-    Workspace,
-    WorkspaceLabel,
-    WorkspaceRoleAssignment,
-    WorkspaceServerSecret,
-    WorkspaceStatus,
-    WorkspaceUserObjectPermission,
-)
+from workspaces.models import RetiredWorkspaceId, Workspace, WorkspaceStatus
 from workspaces.provisioners import Provisioner, ProvisioningError
-from workspaces.provisioners.embedded import EMBEDDED_VERSION
-from workspaces.roles import WORKSPACE_ROLES, WorkspaceRoleKey
+from workspaces.roles import WorkspaceRoleKey
 from workspaces.selectors import workspace_id_check
-from workspaces.services import RoleGrant, workspace_create, workspace_provision, workspace_update
+from workspaces.services import (
+    RoleGrant,
+    WorkspaceSpec,
+    lifecycle,
+    workspace_create,
+    workspace_create_bulk,
+    workspace_provision,
+    workspace_update,
+)
 
 DEMO_PASSWORD = "atrium-demo-2026"
 ORGANIZATION_NAME = "Acme ML"
 ORGANIZATION_SLUG = "acme-ml"
 BENCH_PREFIX = "bench-"
-BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -415,6 +409,7 @@ class Command(BaseCommand):
         for spec in DEMO_USERS:
             user = User.objects.filter(email__iexact=spec.email).first()
             if user is None:
+                # Accounts have no service: signing up is this same validation and create_user.
                 validate_password(DEMO_PASSWORD, User(email=spec.email, display_name=spec.display_name))
                 user = User.objects.create_user(
                     email=spec.email, password=DEMO_PASSWORD, display_name=spec.display_name
@@ -462,6 +457,8 @@ class Command(BaseCommand):
         return organization
 
     def _ensure_dimension_values(self, organization, owner) -> dict[tuple[str, str], DimensionValue]:
+        # No service manages dimensions yet (organization_create makes the defaults, nothing edits them),
+        # so the seed adds its values itself and records the event such a service would.
         for key, wanted in DEMO_DIMENSION_VALUES.items():
             dimension, _ = Dimension.objects.get_or_create(
                 organization=organization,
@@ -484,7 +481,7 @@ class Command(BaseCommand):
                 audit_record(
                     organization=organization,
                     acting_user=owner,
-                    action="dimension.values_add",
+                    action=AuditAction.DIMENSION_VALUES_ADD,
                     target=dimension,
                     after={"values": [value.value for value in new]},
                 )
@@ -551,7 +548,7 @@ class Command(BaseCommand):
             for workspace, spec in created:
                 if spec.fails:
                     failing = f"{__name__}.{DemoFailureProvisioner.__name__}"
-                    with override_settings(ATRIUM_PROVISIONER=failing), _silenced("workspaces.services"):
+                    with override_settings(ATRIUM_PROVISIONER=failing), _silenced(lifecycle.logger.name):
                         workspace_provision(workspace_pk=workspace.pk)
                 else:
                     workspace_provision(workspace_pk=workspace.pk)
@@ -569,97 +566,24 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         slugs = self._free_bench_slugs(missing)
-        dimensions: dict[int, list[int]] = {}
-        values = DimensionValue.objects.filter(dimension__organization=organization).order_by("position")
-        for dimension_id, value_id in values.values_list("dimension_id", "id"):
-            dimensions.setdefault(dimension_id, []).append(value_id)
-        admin_permission_ids = list(
-            Permission.objects.filter(
-                content_type=ContentType.objects.get_for_model(Workspace),
-                codename__in=WORKSPACE_ROLES[WorkspaceRoleKey.ADMIN].permissions,
-            ).values_list("id", flat=True)
-        )
+        dimensions: dict[int, list[DimensionValue]] = {}
+        for value in DimensionValue.objects.filter(dimension__organization=organization).order_by("position"):
+            dimensions.setdefault(value.dimension_id, []).append(value)
         rng = random.Random(total)  # a fixed seed: the same N spreads labels the same way
-        now = timezone.now()
-        for start in range(0, len(slugs), BATCH_SIZE):
-            workspaces = [
-                Workspace(
-                    id=uuid.uuid4(),
-                    organization_id=organization.pk,
-                    slug=slug,
-                    display_name=f"Benchmark {slug.removeprefix(BENCH_PREFIX)}",
-                    description="Created in bulk by `manage.py seed_demo --workspaces` for benchmarks.",
-                    status=WorkspaceStatus.AVAILABLE,
-                    status_reason="The workspace is ready",
-                    status_changed_at=now,
-                    server_url=reverse("workspaces:overview", args=[slug]) + "api/v1",
-                    server_version=EMBEDDED_VERSION,
-                    created_by_id=owner.pk,
-                )
-                for slug in slugs[start : start + BATCH_SIZE]
-            ]
-            Workspace.objects.bulk_create(workspaces, batch_size=BATCH_SIZE)
-            WorkspaceLabel.objects.bulk_create(
-                (
-                    WorkspaceLabel(
-                        workspace_id=workspace.pk, dimension_id=dimension_id, value_id=rng.choice(choices)
-                    )
-                    for workspace in workspaces
-                    for dimension_id, choices in dimensions.items()
-                ),
-                batch_size=BATCH_SIZE,
+        specs = [
+            WorkspaceSpec(
+                slug=slug,
+                display_name=f"Benchmark {slug.removeprefix(BENCH_PREFIX)}",
+                description="Created in bulk by `manage.py seed_demo --workspaces` for benchmarks.",
+                label_values=tuple(rng.choice(choices) for choices in dimensions.values()),
             )
-            WorkspaceRoleAssignment.objects.bulk_create(
-                (
-                    WorkspaceRoleAssignment(workspace_id=w.pk, user_id=owner.pk, role=WorkspaceRoleKey.ADMIN)
-                    for w in workspaces
-                ),
-                batch_size=BATCH_SIZE,
-            )
-            self._insert_admin_permissions(owner, [w.slug for w in workspaces], admin_permission_ids)
-            # What the embedded provisioner would have created: an available workspace has credentials.
-            WorkspaceServerSecret.objects.bulk_create(
-                (
-                    WorkspaceServerSecret(workspace_id=w.pk, jwt_secret=secrets.token_urlsafe(48))
-                    for w in workspaces
-                ),
-                batch_size=BATCH_SIZE,
-            )
-        # One event for the whole batch: the audit log stays readable and the insert stays cheap.
-        audit_record(
-            organization=organization,
-            acting_user=owner,
-            action="workspace.bulk_create",
-            target=organization,
-            after={"count": len(slugs), "first": slugs[0], "last": slugs[-1], "total": total},
-        )
+            for slug in slugs
+        ]
+        workspace_create_bulk(organization=organization, specs=specs, acting_user=owner)
         self.stdout.write(
             f"Benchmark: {len(slugs)} workspaces created ({slugs[0]} … {slugs[-1]}) in "
             f"{time.monotonic() - started:.1f} s; the organization now has {total}"
         )
-
-    @staticmethod
-    def _insert_admin_permissions(owner, slugs: list[str], permission_ids: list[int]) -> None:
-        """Write the owner's guardian rows on these workspaces, as sync_workspace_permissions would.
-
-        The Admin role holds every workspace permission (dozens), so these are most of the rows of a
-        benchmark; INSERT … SELECT makes them inside the database instead of through half a million
-        model instances, and keeps assignments and guardian rows in agreement (no drift).
-        """
-        qn = connection.ops.quote_name
-        rows = WorkspaceUserObjectPermission._meta
-        columns = ", ".join(
-            qn(rows.get_field(name).column) for name in ("permission", "user", "content_object")
-        )
-        sql = (
-            f"INSERT INTO {qn(rows.db_table)} ({columns}) "
-            f"SELECT p.{qn('id')}, %s, w.{qn(Workspace._meta.pk.column)} "
-            f"FROM {qn(Permission._meta.db_table)} p, {qn(Workspace._meta.db_table)} w "
-            f"WHERE p.{qn('id')} IN ({', '.join(['%s'] * len(permission_ids))}) "
-            f"AND w.{qn(Workspace._meta.get_field('slug').column)} IN ({', '.join(['%s'] * len(slugs))})"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [owner.pk, *permission_ids, *slugs])
 
     @staticmethod
     def _free_bench_slugs(count: int) -> list[str]:
