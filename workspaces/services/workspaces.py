@@ -156,11 +156,10 @@ def workspace_create(
             "labels": {value.dimension.key: value.value for value in label_values},
             "roles": [
                 {
-                    "principal_type": "team" if g.team else "user",
-                    "principal_id": (g.team or g.user).pk,
-                    "principal": str(g.team or g.user),
+                    "team" if g.team else "user": (g.team or g.user).pk,
+                    "name": str(g.team or g.user),
                     "role": g.definition.label,
-                }
+                }  # fmt: skip
                 for g in [RoleGrant(role=WorkspaceRoleKey.ADMIN, user=acting_user), *others]
             ],
         },

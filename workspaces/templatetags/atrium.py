@@ -16,3 +16,16 @@ def can(context, permission, obj=None):
 @register.filter
 def markdown(text):
     return mark_safe(render_markdown(text))
+
+
+@register.filter
+def ago(value) -> str:
+    """ "just now" for the last minute, else Django's "3 hours ago" (timesince's largest units)."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if value is None:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value)} ago"

@@ -133,3 +133,10 @@ def test_members_without_a_role_and_outsiders_get_404(client, make_workspace, ad
     for user in (add_member("member"), outsider):
         client.force_login(user)
         assert client.get(reverse("workspaces:overview", args=["hidden-ws"])).status_code == 404
+
+
+def test_times_under_a_minute_read_just_now(owner_client, organization):
+    from django.urls import reverse
+
+    page = owner_client.get(reverse("organizations:members", args=[organization.slug])).content.decode()
+    assert "just now" in page and "0\xa0minutes" not in page and "0 minutes" not in page
