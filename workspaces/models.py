@@ -296,6 +296,30 @@ class WorkspaceServerSecret(models.Model):
         return f"server secret of {self.workspace}"
 
 
+class WorkspaceServer(models.Model):
+    """The actual state of a workspace's server process, as the supervisor and the server report it.
+
+    The workspace's `status` and `desired_state` say what should be; this says what is. The secrets a
+    server needs (its JWT key, its enrollment secret) are never stored: they are derived from the
+    site's SECRET_KEY and `secret_salt` (see `workspaces.server_secrets`), so a new salt rotates them.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="server")
+    secret_salt = models.CharField(max_length=64)
+    port = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    version = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True, help_text="The server's last status report.")
+    last_health_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    restarts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self):
+        return f"server of {self.workspace}"
+
+
 class OnboardingStep(models.Model):
     """One onboarding checklist item that a real event completed (see workspaces/onboarding.py)."""
 
