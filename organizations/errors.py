@@ -30,6 +30,12 @@ class PermissionDeniedError(ServiceError, PermissionDenied):
     code = "permission_denied"
 
 
+class TargetDeniedError(PermissionDeniedError):
+    """The acting identity may do this kind of thing, but not to this target or with this role (someone
+    above them, their own role, a role above their own). Same code for programs; pages show it where the
+    action was made instead of the 403 page."""
+
+
 class NotFoundError(ServiceError, Http404):
     """The object does not exist, is gone, or is not visible to the acting identity."""
 
@@ -52,6 +58,12 @@ class ConflictError(_ValidationRefusal):
     """The input is fine but the current state does not allow it (taken, already done, last Owner)."""
 
     code = "conflict"
+
+
+# The refusals a page shows where the action was made (a message, a form error, a toast). A plain
+# PermissionDeniedError (the action itself is not the user's to take) becomes the 403 page instead,
+# in the scoping decorators.
+REFUSALS_SHOWN_IN_PLACE = (TargetDeniedError, NotFoundError, ValidationError)
 
 
 def refusal_message(error: Exception) -> str:

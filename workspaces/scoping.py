@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from organizations.access import Access
+from organizations.errors import PermissionDeniedError
+from organizations.scoping import answer_permission_refusal
 
 from .roles import VIEW_WORKSPACE
 from .selectors import workspace_get_by_slug
@@ -40,7 +42,10 @@ def workspace_view(permission: str = f"workspaces.{VIEW_WORKSPACE}"):
                 workspace.organization,
                 access,
             )
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDeniedError as refusal:
+                return answer_permission_refusal(request, refusal)
 
         wrapper.access_scope = "workspace"
         return wrapper

@@ -4,7 +4,7 @@ from django.db import transaction
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
-from organizations.errors import ConflictError, PermissionDeniedError
+from organizations.errors import ConflictError, TargetDeniedError
 from organizations.models import Membership, Team
 from organizations.permission_sync import sync_organization_permissions
 from organizations.roles import MANAGE_MEMBERS, OrganizationRoleKey
@@ -32,7 +32,7 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     if membership.role == OrganizationRoleKey.OWNER and owner_count(organization) <= 1:
         raise ConflictError("The last Owner cannot leave or be removed: make someone else Owner first.")
     if not leaving and not access.may_grant_organization_role(membership.role):
-        raise PermissionDeniedError("You cannot remove someone above you.")
+        raise TargetDeniedError("You cannot remove someone above you.")
     assignments = WorkspaceRoleAssignment.objects.filter(workspace__organization=organization, user=user)
     workspace_roles = {
         a.workspace.slug: a.role_definition.label

@@ -8,7 +8,6 @@ and in no URL after the first visit: only its hash is stored (in the invitation 
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseNotAllowed
@@ -18,7 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from organizations import services as organization_services
-from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.errors import (
+    REFUSALS_SHOWN_IN_PLACE,
+    PermissionDeniedError,
+    form_add_refusal,
+    refusal_message,
+)
 from organizations.member_forms import BulkInvitationForm, InvitationForm, InvitationSignupForm
 from organizations.models import Invitation, InvitationStatus
 from organizations.roles import MANAGE_MEMBERS
@@ -93,7 +97,7 @@ def invitation_list(request):
                 workspace_roles=form.workspace_grants(),
                 acting_user=request.user,
             )
-        except (ServiceError, ValidationError) as refusal:
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
             form_add_refusal(form, refusal)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
@@ -116,7 +120,7 @@ def invitation_bulk(request):
             role=role,
             acting_user=request.user,
         )
-    except (ServiceError, ValidationError) as error:
+    except REFUSALS_SHOWN_IN_PLACE as error:
         form_add_refusal(bulk_form, error, "emails")
         return _render_page(request, bulk_form=bulk_form)
     invited = [invitation.email for invitation in result.invited]
@@ -132,13 +136,13 @@ def invitation_bulk(request):
     return _render_page(request, bulk_form=bulk_form, bulk_errors=result.errors)
 
 
-@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+@organization_view()
 @require_POST
 def invitation_resend(request, invitation_id):
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
     try:
         organization_services.invitation_resend(invitation=invitation, acting_user=request.user)
-    except (ServiceError, ValidationError) as refusal:
+    except REFUSALS_SHOWN_IN_PLACE as refusal:
         messages.error(request, refusal_message(refusal))
     else:
         messages.success(
@@ -148,13 +152,13 @@ def invitation_resend(request, invitation_id):
     return redirect(_list_url(request))
 
 
-@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+@organization_view()
 @require_POST
 def invitation_revoke(request, invitation_id):
     invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
     try:
         organization_services.invitation_revoke(invitation=invitation, acting_user=request.user)
-    except (ServiceError, ValidationError) as refusal:
+    except REFUSALS_SHOWN_IN_PLACE as refusal:
         messages.error(request, refusal_message(refusal))
     else:
         messages.success(request, f"Invitation to {invitation.email} revoked. Its link no longer works.")
@@ -216,7 +220,7 @@ def invitation_accept(request):
         if request.method == "POST":
             try:
                 membership = services.invitation_accept(invitation=invitation, user=user)
-            except (ServiceError, ValidationError) as refusal:
+            except (*REFUSALS_SHOWN_IN_PLACE, PermissionDeniedError) as refusal:  # shown on the accept page
                 context["error"] = refusal_message(refusal)
             else:
                 return _welcome(request, membership)
@@ -229,7 +233,7 @@ def invitation_accept(request):
             with transaction.atomic():  # no account is left behind if the invitation cannot be accepted
                 user = form.save()
                 membership = services.invitation_accept(invitation=invitation, user=user)
-        except (ServiceError, ValidationError) as refusal:
+        except (*REFUSALS_SHOWN_IN_PLACE, PermissionDeniedError) as refusal:
             form_add_refusal(form, refusal)
         except IntegrityError:
             # Another sign-up through this link created the account first (it committed while this

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from organizations import services as organization_services
-from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.errors import REFUSALS_SHOWN_IN_PLACE, NotFoundError, form_add_refusal, refusal_message
 from organizations.models import Membership
 from organizations.roles import MANAGE_TEAMS
 from organizations.scoping import organization_view
@@ -63,7 +63,7 @@ def team_list(request):
                 team = organization_services.team_create(
                     organization=organization, acting_user=request.user, **form.cleaned_data
                 )
-            except (ServiceError, ValidationError) as error:
+            except REFUSALS_SHOWN_IN_PLACE as error:
                 form_add_refusal(form, error)  # a {"name": …} refusal lands on its field
             else:
                 messages.success(request, f"Team “{team.name}” created. Add its members below.")
@@ -113,7 +113,7 @@ def team_detail(request, team_id):
     if form.is_valid():
         try:
             organization_services.team_update(team=team, acting_user=request.user, **form.cleaned_data)
-        except (ServiceError, ValidationError) as error:
+        except REFUSALS_SHOWN_IN_PLACE as error:
             form_add_refusal(form, error)
         else:
             messages.success(request, f"Team “{team.name}” saved.")
@@ -122,13 +122,13 @@ def team_detail(request, team_id):
 
 
 @require_POST
-@organization_view(permission=MANAGE_TEAMS_PERMISSION)
+@organization_view()
 def team_delete(request, team_id):
     team = _team_or_404(request, team_id)
     name = team.name
     try:
         services.team_delete(team=team, acting_user=request.user)
-    except (ServiceError, ValidationError) as error:
+    except REFUSALS_SHOWN_IN_PLACE as error:
         messages.error(request, _refusal(error))
         return redirect("organizations:team", org_slug=request.organization.slug, team_id=team.pk)
     messages.success(request, f"Team “{name}” deleted.")
@@ -144,7 +144,7 @@ def team_member_add(request, team_id):
         user = add_form.cleaned_data["user"]
         try:
             services.team_member_add(team=team, user=user, acting_user=request.user)
-        except (ServiceError, ValidationError) as error:
+        except REFUSALS_SHOWN_IN_PLACE as error:
             form_add_refusal(add_form, error, "user")
         else:
             messages.success(request, f"{user.email} added to {team.name}.")
@@ -153,7 +153,7 @@ def team_member_add(request, team_id):
 
 
 @require_POST
-@organization_view(permission=MANAGE_TEAMS_PERMISSION)
+@organization_view()
 def team_member_remove(request, team_id, user_id):
     """Take someone out of the team. For htmx the answer replaces the row: nothing once removed, the
     row again when refused; the outcome comes as a toast event."""
@@ -166,15 +166,14 @@ def team_member_remove(request, team_id, user_id):
     if membership is None:
         raise Http404("No such member in this organization.")
     user = membership.user
-    if not team.members.filter(pk=user.pk).exists():  # removed already, perhaps in another tab
-        level, message = "info", f"{user.email} is not in {team.name}."
+    try:
+        services.team_member_remove(team=team, user=user, acting_user=request.user)
+    except NotFoundError as gone:  # removed already, perhaps in another tab
+        level, message = "info", refusal_message(gone)
+    except REFUSALS_SHOWN_IN_PLACE as error:
+        level, message = "error", _refusal(error)
     else:
-        try:
-            services.team_member_remove(team=team, user=user, acting_user=request.user)
-        except (ServiceError, ValidationError) as error:
-            level, message = "error", _refusal(error)
-        else:
-            level, message = "success", f"{user.email} removed from {team.name}."
+        level, message = "success", f"{user.email} removed from {team.name}."
     if not request.htmx:
         messages.add_message(
             request, {"error": messages.ERROR, "info": messages.INFO}.get(level, messages.SUCCESS), message

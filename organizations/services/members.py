@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from ..access import Access
 from ..audit import AuditAction, audit_record
-from ..errors import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
+from ..errors import ConflictError, InvalidError, NotFoundError, PermissionDeniedError, TargetDeniedError
 from ..models import Membership, Organization
 from ..permission_sync import sync_organization_permissions
 from ..roles import MANAGE_MEMBERS, ORGANIZATION_ROLES, TRANSFER_OWNERSHIP, OrganizationRoleKey
@@ -31,11 +31,11 @@ def check_may_grant(*, access: Access, role: str, target_user=None) -> None:
     if role not in ORGANIZATION_ROLES:
         raise InvalidError("Choose one of the organization roles.", field="role")
     if target_user is not None and target_user.pk == access.user.pk:
-        raise PermissionDeniedError("You cannot change your own role. Ask another Owner or Admin.")
+        raise TargetDeniedError("You cannot change your own role. Ask another Owner or Admin.")
     if role == OrganizationRoleKey.OWNER and access.membership.role != OrganizationRoleKey.OWNER:
-        raise PermissionDeniedError("Only Owners can make someone an Owner.")
+        raise TargetDeniedError("Only Owners can make someone an Owner.")
     if not access.may_grant_organization_role(role):
-        raise PermissionDeniedError(
+        raise TargetDeniedError(
             f"You cannot grant a role above your own ({access.membership.organization_role.label})."
         )
 
@@ -91,7 +91,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user) ->
         return membership
     check_may_grant(access=access, role=role, target_user=membership.user)
     if not access.may_grant_organization_role(membership.role):
-        raise PermissionDeniedError("You cannot change the role of someone above you.")
+        raise TargetDeniedError("You cannot change the role of someone above you.")
     if membership.role == OrganizationRoleKey.OWNER and owner_count(organization) <= 1:
         raise ConflictError("An organization needs at least one Owner: make someone else Owner first.")
     before = membership.role

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from ..access import Access
 from ..audit import AuditAction, audit_record
-from ..errors import ConflictError, InvalidError, PermissionDeniedError
+from ..errors import ConflictError, InvalidError, NotFoundError, TargetDeniedError
 from ..models import Organization, Team
 from ..permission_sync import sync_organization_permissions
 from ..roles import MANAGE_MEMBERS, MANAGE_TEAMS
@@ -28,7 +28,7 @@ def team_snapshot(team: Team) -> dict:
 def _check_manages_members(access: Access) -> None:
     """Organization roles are given by those who manage members, directly or through a team's role."""
     if not access.can(f"organizations.{MANAGE_MEMBERS}"):
-        raise PermissionDeniedError(
+        raise TargetDeniedError(
             "Only people who manage members can give organization roles, including through a team."
         )
 
@@ -48,11 +48,11 @@ def check_may_manage_team(*, team: Team, access: Access, changes_holders: bool =
     needs `manage_members`, as giving the role directly would."""
     access.require(MANAGE_TEAMS_PERMISSION)
     if team.organization_id != access.organization.pk:
-        raise PermissionDeniedError("That team belongs to another organization.")
+        raise NotFoundError("That team belongs to another organization.")
     if not team.role:
         return
     if not access.may_grant_organization_role(team.role):
-        raise PermissionDeniedError(
+        raise TargetDeniedError(
             f"{team.name} gives its members the organization role {team.get_role_display()}, "
             "which is above your own: only someone with that role can change it or its members."
         )

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from .. import services
-from ..errors import ServiceError, form_add_refusal
+from ..errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal
 from ..forms import OrganizationCreateForm, OrganizationSettingsForm
 from ..models import Membership
 from ..roles import CHANGE_ORGANIZATION
@@ -32,7 +32,7 @@ def organization_create(request):
             organization = services.organization_create(
                 name=form.cleaned_data["name"], acting_user=request.user
             )
-        except ServiceError as refusal:
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
             form_add_refusal(form, refusal)
         else:
             messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
@@ -54,7 +54,7 @@ def organization_settings(request):
                 description=form.cleaned_data["description"],
                 acting_user=request.user,
             )
-        except ServiceError as refusal:
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
             form_add_refusal(form, refusal)
         else:
             messages.success(request, "Organization settings saved.")

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
-from organizations.errors import InvalidError, NotFoundError, PermissionDeniedError
+from organizations.errors import InvalidError, NotFoundError, TargetDeniedError
 from organizations.models import Membership, Team
 
 from .. import onboarding
@@ -32,14 +32,14 @@ def check_may_assign(*, access: Access, workspace: Workspace, definition, user=N
     """Refuse unless `access`'s user may give `definition` on `workspace` (to `user` or `team`)."""
     access.require(MANAGE_MEMBERS_PERMISSION, workspace)
     if user is not None and user.pk == access.user.pk:
-        raise PermissionDeniedError("You cannot change your own role. Ask another admin.")
+        raise TargetDeniedError("You cannot change your own role. Ask another admin.")
     org_wide = access.workspace_permissions(workspace) is None
     if team is not None and not org_wide and team.members.filter(pk=access.user.pk).exists():
-        raise PermissionDeniedError(
+        raise TargetDeniedError(
             f"You are in team {team.name}: changing its role would change your own. Ask another admin."
         )
     if not access.may_grant_workspace_role(definition, workspace):
-        raise PermissionDeniedError(f"You cannot grant a role above your own ({definition.label}).")
+        raise TargetDeniedError(f"You cannot grant a role above your own ({definition.label}).")
     if (
         isinstance(definition, WorkspaceCustomRole)
         and definition.organization_id != workspace.organization_id
@@ -91,7 +91,7 @@ def workspace_role_assign(
     if assignment is None:
         assignment = WorkspaceRoleAssignment(workspace=workspace, user=user, team=team)
     elif not access.may_grant_workspace_role(assignment.role_definition, workspace):
-        raise PermissionDeniedError("You cannot change the role of someone above you.")
+        raise TargetDeniedError("You cannot change the role of someone above you.")
     assignment.role = "" if custom_role else role
     assignment.custom_role = custom_role
     assignment.save()
@@ -128,9 +128,9 @@ def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user) -
         raise NotFoundError(f"{assignment.principal} no longer has a role on {workspace.slug}.")
     definition = locked.role_definition
     if locked.user_id == acting_user.pk:
-        raise PermissionDeniedError("You cannot remove your own role. Ask another admin.")
+        raise TargetDeniedError("You cannot remove your own role. Ask another admin.")
     if not access.may_grant_workspace_role(definition, workspace):
-        raise PermissionDeniedError("You cannot remove someone whose role is above yours.")
+        raise TargetDeniedError("You cannot remove someone whose role is above yours.")
     principal = locked.user or locked.team
     locked.delete()
     sync_workspace_permissions(workspace)
@@ -152,7 +152,7 @@ def team_workspace_roles_check(*, team: Team, acting_user) -> None:
         "workspace", "custom_role"
     ):
         if not access.may_grant_workspace_role(assignment.role_definition, assignment.workspace):
-            raise PermissionDeniedError(
+            raise TargetDeniedError(
                 f"Team {team.name} is {assignment.role_definition.label} of {assignment.workspace.slug}, "
                 "a role above yours there: ask an admin of that workspace to change its members."
             )

@@ -1,12 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 from organizations.models import DimensionValue
 from organizations.roles import CREATE_WORKSPACE
 from organizations.scoping import organization_view
@@ -14,7 +13,7 @@ from organizations.scoping import organization_view
 from .. import services
 from ..forms import WorkspaceDetailsForm, WorkspaceGrantForm, WorkspaceOrganizeForm, WorkspaceSettingsForm
 from ..identifiers import suggest_workspace_id
-from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
+from ..roles import CHANGE_WORKSPACE, WORKSPACE_ROLES
 from ..scoping import workspace_view
 from ..selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
 from ..stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
@@ -207,7 +206,7 @@ def _workspace_create_from_draft(request, stepper: Stepper):
             grants=grants,
             acting_user=request.user,
         )
-    except (ServiceError, ValidationError) as error:
+    except REFUSALS_SHOWN_IN_PLACE as error:
         form_add_refusal(form, error)  # a {"slug": …} error lands on the Workspace ID field
         return stepper.render("details", {"details": form})
     WorkspaceDraft.discard(request.session, stepper.organization)
@@ -258,12 +257,12 @@ def workspace_status(request):
 
 
 @require_POST
-@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}")
+@workspace_view()
 def workspace_retry(request):
     try:
         services.workspace_retry_provisioning(workspace=request.workspace, acting_user=request.user)
         messages.success(request, "Provisioning restarted.")
-    except (ServiceError, ValidationError) as error:
+    except REFUSALS_SHOWN_IN_PLACE as error:
         messages.error(request, refusal_message(error))
     url = reverse("workspaces:overview", args=[request.workspace.slug])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -273,13 +272,13 @@ def _lifecycle_change(request, change, done: str):
     try:
         change(workspace=request.workspace, acting_user=request.user)
         messages.success(request, done)
-    except (ServiceError, ValidationError) as error:
+    except REFUSALS_SHOWN_IN_PLACE as error:
         messages.error(request, refusal_message(error))
     return redirect("workspaces:overview", workspace_slug=request.workspace.slug)
 
 
 @require_POST
-@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}")
+@workspace_view()
 def workspace_deactivate(request):
     return _lifecycle_change(
         request, services.workspace_deactivate, "Workspace deactivated. Its server is stopped."
@@ -287,7 +286,7 @@ def workspace_deactivate(request):
 
 
 @require_POST
-@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}")
+@workspace_view()
 def workspace_reactivate(request):
     return _lifecycle_change(
         request, services.workspace_reactivate, "Workspace reactivated. It is starting again."
@@ -306,7 +305,7 @@ def workspace_settings(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.workspace_update(workspace=workspace, acting_user=request.user, **form.cleaned_data)
-        except (ServiceError, ValidationError) as refusal:
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
             form_add_refusal(form, refusal)
             workspace.refresh_from_db()  # the page shows what is saved, the form what was typed
         else:

