@@ -296,3 +296,20 @@ def custom_role_holders(*, role, access: Access) -> QuerySet:
         .select_related("user", "team", "workspace")
         .order_by("workspace__slug", "pk")
     )
+
+
+def custom_role_list(*, access: Access) -> QuerySet:
+    """The organization's custom roles by name, each with `holder_count`: its holders on workspaces the
+    reader can see (the same ones `custom_role_holders` names)."""
+    from django.db.models import Count
+
+    from .models import WorkspaceCustomRole
+
+    visible = workspace_list_for_user(organization=access.organization, access=access).order_by()
+    return (
+        WorkspaceCustomRole.objects.filter(organization=access.organization)
+        .annotate(
+            holder_count=Count("assignments", filter=Q(assignments__workspace__in=visible.values("pk")))
+        )
+        .order_by("name", "pk")
+    )

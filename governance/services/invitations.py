@@ -1,6 +1,7 @@
 """Invitations that may carry workspace grants: creating them (one or many) and accepting them."""
 
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from organizations.models import Invitation, InvitationStatus, Membership, Organ
 from organizations.permission_sync import sync_organization_permissions
 from organizations.roles import MANAGE_MEMBERS
 from organizations.services.invitation_links import invitation_link_withdraw
-from organizations.services.invitation_mails import invitation_mail_queue
+from organizations.services.invitation_mails import invitation_mail_check_throttle, invitation_mail_queue
 from organizations.services.members import check_may_grant
 from workspaces.models import Workspace
 from workspaces.services import workspace_role_assign, workspace_role_grant_check
@@ -23,11 +24,23 @@ from workspaces.services import workspace_role_assign, workspace_role_grant_chec
 MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
 
 
+MAX_INVITED_WORKSPACE_ROLES = 50
+
+
+def _invited_workspace(organization: Organization, grant) -> Workspace | None:
+    """The live workspace of `organization` a grant names, or None (also for a malformed id)."""
+    try:
+        workspace_id = uuid.UUID(str(grant.get("workspace")))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return Workspace.objects.live().filter(organization=organization, pk=workspace_id).first()
+
+
 def _check_invited_workspace_roles(*, organization: Organization, acting_user, grants) -> None:
+    if len(grants) > MAX_INVITED_WORKSPACE_ROLES:
+        raise InvalidError(f"An invitation can carry at most {MAX_INVITED_WORKSPACE_ROLES} workspace roles.")
     for grant in grants:
-        workspace = (
-            Workspace.objects.live().filter(organization=organization, pk=grant.get("workspace")).first()
-        )
+        workspace = _invited_workspace(organization, grant)
         if workspace is None:
             raise NotFoundError("That workspace does not exist in this organization.")
         workspace_role_grant_check(workspace=workspace, acting_user=acting_user, role=grant.get("role", ""))
@@ -52,6 +65,7 @@ def invitation_create(
         raise InvalidError("Enter a valid email address.", field="email") from error
     check_may_grant(access=access, role=role)
     _check_invited_workspace_roles(organization=organization, acting_user=acting_user, grants=workspace_roles)
+    invitation_mail_check_throttle(organization=organization, email=email)  # before anything is written
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ConflictError(f"{email} is already a member of {organization.name}.", field="email")
     pending = Invitation.objects.filter(organization=organization, email__iexact=email, status="pending")
@@ -178,9 +192,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     skipped = []
     for grant in invitation.workspace_roles:
         # Through the one role service, on the inviter's behalf: the grant is re-checked and audited now.
-        workspace = (
-            Workspace.objects.live().filter(organization=organization, pk=grant.get("workspace")).first()
-        )
+        workspace = _invited_workspace(organization, grant)
         if workspace is None:
             skipped.append(grant)
             continue
@@ -190,7 +202,8 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
                     workspace=workspace,
                     user=user,
                     role=grant.get("role", ""),
-                    acting_user=invitation.invited_by,
+                    acting_user=user,
+                    on_behalf_of=invitation.invited_by,
                 )
         except (ValidationError, PermissionDeniedError, NotFoundError):
             skipped.append(grant)

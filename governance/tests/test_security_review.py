@@ -220,3 +220,70 @@ def test_removing_the_same_role_assignment_twice_at_once(organization, owner, ad
     assert AuditEvent.objects.filter(action="workspace_role.remove", principal_id=str(holder.pk)).count() == 1
     with pytest.raises(NotFoundError):
         workspace_role_remove(assignment=assignment, acting_user=owner)
+
+
+def test_the_custom_roles_list_counts_only_holders_the_reader_can_see(
+    client, organization, owner, add_member, make_workspace
+):
+    role = custom_role_create(
+        organization=organization, name="Counted", base_role="viewer", acting_user=owner
+    )
+    seen, hidden = make_workspace("count-seen"), make_workspace("count-hidden")
+    holder, reader = add_member("member", "holder@example.com"), add_member("member", "reader@example.com")
+    for workspace in (seen, hidden):
+        workspace_role_assign(workspace=workspace, user=holder, custom_role=role, acting_user=owner)
+    workspace_role_assign(workspace=seen, user=reader, role="viewer", acting_user=owner)
+    client.force_login(reader)
+    response = client.get(reverse("workspaces:roles", args=[organization.slug]))
+    assert [r.holder_count for r in response.context["page"].object_list] == [1]
+    client.force_login(owner)
+    response = client.get(reverse("workspaces:roles", args=[organization.slug]))
+    assert [r.holder_count for r in response.context["page"].object_list] == [2]
+
+
+def test_adding_the_same_person_twice_is_a_conflict_not_an_error(
+    organization, owner, add_member, make_workspace
+):
+    from django.db import IntegrityError
+
+    from workspaces.services import role_assignments
+
+    workspace = make_workspace("twice-added")
+    dana = add_member("member", "dana@example.com")
+    original = role_assignments.WorkspaceRoleAssignment.save
+
+    def lose_the_race(self, *args, **kwargs):  # the other request inserted first
+        raise IntegrityError("workspace_role_unique_user")
+
+    role_assignments.WorkspaceRoleAssignment.save = lose_the_race
+    try:
+        with pytest.raises(ConflictError, match="a moment ago"):
+            workspace_role_assign(workspace=workspace, user=dana, role="viewer", acting_user=owner)
+    finally:
+        role_assignments.WorkspaceRoleAssignment.save = original
+
+
+def test_the_stepper_refuses_bad_grants_before_writing(organization, owner, add_member):
+    from workspaces.models import Workspace
+    from workspaces.services import RoleGrant, workspace_create
+
+    dana = add_member("member", "dana@example.com")
+    twice = [RoleGrant(role="viewer", user=dana), RoleGrant(role="developer", user=dana)]
+    with pytest.raises(InvalidError, match="twice"):
+        workspace_create(
+            organization=organization, slug="bad-grants", display_name="B", grants=twice, acting_user=owner
+        )
+    with pytest.raises(InvalidError, match="one person or one team"):
+        workspace_create(
+            organization=organization, slug="bad-grants", display_name="B", grants=[RoleGrant(role="viewer")],
+            acting_user=owner,
+        )  # fmt: skip
+    assert not Workspace.objects.filter(slug="bad-grants").exists()
+
+
+def test_an_invitation_naming_a_malformed_workspace_is_not_found(organization, owner):
+    with pytest.raises(NotFoundError):
+        invitation_create(
+            organization=organization, email="x@example.com", role="member", acting_user=owner,
+            workspace_roles=[{"workspace": "not-a-uuid", "role": "viewer"}],
+        )  # fmt: skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -110,7 +111,12 @@ def member_change_role(request, membership_id):
     except REFUSALS_SHOWN_IN_PLACE as refusal:
         error = refusal_message(refusal)
     if request.htmx:
-        row = _rows(request, membership_list(organization=request.organization).filter(pk=membership.pk))[0]
+        rows = _rows(request, membership_list(organization=request.organization).filter(pk=membership.pk))
+        if not rows:  # removed by someone else a moment ago: the row goes, the toast says why
+            response = HttpResponse("")
+            trigger_client_event(response, "atrium:toast", {"level": "info", "message": error})
+            return response
+        row = rows[0]
         row.error = error
         response = render(
             request, f"{TEMPLATE}#member-row", _context(request, row=row, list_url=_list_url(request))

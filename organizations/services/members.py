@@ -117,10 +117,12 @@ def ownership_transfer(*, organization: Organization, to_membership: Membership,
         f"organizations.{TRANSFER_OWNERSHIP}", message="Only an Owner can transfer ownership."
     )
     lock_owners(organization.pk)
-    acting = Membership.objects.select_for_update(of=("self",)).get(
-        organization=organization, user=acting_user
+    acting = (
+        Membership.objects.select_for_update(of=("self",))
+        .filter(organization=organization, user=acting_user)
+        .first()
     )
-    if acting.role != OrganizationRoleKey.OWNER:  # demoted while the lock was awaited
+    if acting is None or acting.role != OrganizationRoleKey.OWNER:  # demoted or gone while waiting
         raise PermissionDeniedError("Only an Owner can transfer ownership.")
     if to_membership.organization_id != organization.pk:
         raise NotFoundError("No such member.")

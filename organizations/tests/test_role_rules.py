@@ -51,8 +51,14 @@ def test_a_custom_role_cannot_smuggle_permissions_its_granter_lacks(
     )  # within theirs
     team = team_create(organization=organization, name="Delegates", acting_user=owner)
     team_member_add(team=team, user=delegate, acting_user=owner)
+    # Giving one's own team its first role there changes nobody's access beyond the giver's own rights;
+    # changing that role afterwards would change the giver's own access, so someone else must.
+    workspace_role_assign(workspace=workspace, team=team, role="viewer", acting_user=delegate)
     with pytest.raises(PermissionDeniedError, match="would change your own"):
-        workspace_role_assign(workspace=workspace, team=team, role="viewer", acting_user=delegate)
+        workspace_role_assign(workspace=workspace, team=team, role="contributor", acting_user=delegate)
+    other_team = team_create(organization=organization, name="Others", acting_user=owner)
+    with pytest.raises(PermissionDeniedError, match="above your own"):
+        workspace_role_assign(workspace=workspace, team=other_team, custom_role=power, acting_user=delegate)
     assert cell("workspace_settings", "delete") in power.permissions
 
 
@@ -98,9 +104,11 @@ def test_invited_workspace_roles_follow_the_same_rules_and_are_audited(
     newbie = make_user("newbie@example.com")
     invitation_accept(invitation=invitation, user=newbie)
     assert workspace.role_assignments.get(user=newbie).role == "developer"
-    assert AuditEvent.objects.filter(
+    granted = AuditEvent.objects.get(
         action="workspace_role.assign", principal_type="user", principal_id=str(newbie.pk)
-    ).exists()
+    )
+    # The invitee acted (accepting); the inviter's right made the grant, and is named.
+    assert granted.actor == newbie and granted.after["on_behalf_of"]["user"] == admin.pk
 
 
 @pytest.mark.django_db(transaction=True)

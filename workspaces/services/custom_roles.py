@@ -1,7 +1,7 @@
 """Custom workspace roles of an organization: a matrix of resource types × actions, based on a
 predefined role. Managing them needs the organization's `manage_policies`."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
@@ -32,14 +32,18 @@ def custom_role_create(
         raise ConflictError("That name belongs to a predefined role; choose another.", field="name")
     if WorkspaceCustomRole.objects.filter(organization=organization, name__iexact=name).exists():
         raise ConflictError("A role with this name already exists.", field="name")
-    role = WorkspaceCustomRole.objects.create(
-        organization=organization,
-        name=name,
-        description=description,
-        base_role=base_role,
-        cells=sorted(WORKSPACE_ROLES[base_role].matrix),
-        created_by=acting_user,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the same name created at once by someone else fails here
+            role = WorkspaceCustomRole.objects.create(
+                organization=organization,
+                name=name,
+                description=description,
+                base_role=base_role,
+                cells=sorted(WORKSPACE_ROLES[base_role].matrix),
+                created_by=acting_user,
+            )
+    except IntegrityError as error:
+        raise ConflictError("A role with this name already exists.", field="name") from error
     audit_record(organization=organization, acting_user=acting_user, action=AuditAction.ROLE_CREATE, target=role,
                  after={"name": name, "base_role": base_role, "permissions": role.cells})  # fmt: skip
     return role
@@ -53,7 +57,9 @@ def custom_role_set_cells(*, role: WorkspaceCustomRole, changes, acting_user) ->
     for resource, action, _ in changes:
         if resource not in RESOURCE_KEYS or action not in ACTION_KEYS:
             raise InvalidError("Unknown resource or action.")
-    role = WorkspaceCustomRole.objects.select_for_update(of=("self",)).get(pk=role.pk)
+    role = WorkspaceCustomRole.objects.select_for_update(of=("self",)).filter(pk=role.pk).first()
+    if role is None:
+        raise NotFoundError("That role was deleted a moment ago.")
     before = set(role.cells)
     cells = set(before)
     for resource, action, granted in changes:

@@ -4,11 +4,11 @@ The one grant rule (nobody grants above their own) is `Access.may_grant_workspac
 goes through `check_may_assign`, the stepper's initial grants included.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
-from organizations.errors import InvalidError, NotFoundError, TargetDeniedError
+from organizations.errors import ConflictError, InvalidError, NotFoundError, TargetDeniedError
 from organizations.models import Membership, Team
 
 from .. import onboarding
@@ -34,7 +34,15 @@ def check_may_assign(*, access: Access, workspace: Workspace, definition, user=N
     if user is not None and user.pk == access.user.pk:
         raise TargetDeniedError("You cannot change your own role. Ask another admin.")
     org_wide = access.workspace_permissions(workspace) is None
-    if team is not None and not org_wide and team.members.filter(pk=access.user.pk).exists():
+    # Changing (or taking away) the role of one's own team changes one's own access; giving one's team
+    # its first role there cannot take anything from anyone, and the role is within one's own anyway.
+    changes_own_team = (
+        team is not None
+        and not org_wide
+        and team.members.filter(pk=access.user.pk).exists()
+        and WorkspaceRoleAssignment.objects.filter(workspace=workspace, team=team).exists()
+    )
+    if changes_own_team:
         raise TargetDeniedError(
             f"You are in team {team.name}: changing its role would change your own. Ask another admin."
         )
@@ -67,11 +75,16 @@ def workspace_role_assign(
     team: Team | None = None,
     role: str = "",
     custom_role: WorkspaceCustomRole | None = None,
+    on_behalf_of=None,
 ) -> WorkspaceRoleAssignment:
-    """Give a user or a team a role on a workspace, or change the role they hold there."""
+    """Give a user or a team a role on a workspace, or change the role they hold there.
+
+    With `on_behalf_of`, the grant is made by that person's right (an invitation's inviter) and recorded
+    as `acting_user`'s action (the invitee accepting it), naming the granter.
+    """
     if (user is None) == (team is None):
         raise ValueError("Give exactly one of user or team.")
-    access = Access.for_user(acting_user, workspace.organization)
+    access = Access.for_user(on_behalf_of or acting_user, workspace.organization)
     definition = role_definition(role, custom_role)
     check_may_assign(access=access, workspace=workspace, definition=definition, user=user, team=team)
     if (
@@ -94,7 +107,13 @@ def workspace_role_assign(
         raise TargetDeniedError("You cannot change the role of someone above you.")
     assignment.role = "" if custom_role else role
     assignment.custom_role = custom_role
-    assignment.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same person added twice at once fails only here
+            assignment.save()
+    except IntegrityError as error:
+        raise ConflictError(
+            f"{user or team} was given a role on {workspace.slug} a moment ago: reload to see it."
+        ) from error
     sync_workspace_permissions(workspace)
     others = WorkspaceRoleAssignment.objects.filter(workspace=workspace).exclude(user=workspace.created_by)
     if others.exists():
@@ -106,7 +125,8 @@ def workspace_role_assign(
         target=workspace,
         principal=user or team,
         before=before,
-        after={"role": definition.label},
+        after={"role": definition.label}
+        | ({"on_behalf_of": {"user": on_behalf_of.pk, "name": str(on_behalf_of)}} if on_behalf_of else {}),
     )
     return assignment
 

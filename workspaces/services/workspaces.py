@@ -63,7 +63,18 @@ def _check_grants(*, organization: Organization, grants, label_values) -> None:
             organization=organization, user__in=[g.user for g in grants if g.user]
         ).values_list("user_id", flat=True)
     )
+    principals, dimensions = set(), set()
+    for value in label_values:
+        if value.dimension_id in dimensions:
+            raise InvalidError(f"Choose one value of {value.dimension.name}, not several.")
+        dimensions.add(value.dimension_id)
     for grant in grants:
+        if (grant.user is None) == (grant.team is None):
+            raise InvalidError("Each role goes to one person or one team.")
+        principal = ("team", grant.team.pk) if grant.team else ("user", grant.user.pk)
+        if principal in principals:
+            raise InvalidError(f"{grant.team or grant.user} is given a role twice; keep one.")
+        principals.add(principal)
         if grant.user is not None and grant.user.pk not in member_ids:
             raise InvalidError(f"{grant.user.email} is not a member of {organization.name}.")
         if grant.team is not None and grant.team.organization_id != organization.pk:
@@ -131,7 +142,9 @@ def workspace_create(
     others = [g for g in grants if g.user != acting_user]
     access = Access.for_user(acting_user, organization)  # now the workspace's Admin
     for grant in others:
-        check_may_assign(access=access, workspace=workspace, definition=grant.definition, user=grant.user)
+        check_may_assign(
+            access=access, workspace=workspace, definition=grant.definition, user=grant.user, team=grant.team
+        )
     WorkspaceRoleAssignment.objects.bulk_create(
         WorkspaceRoleAssignment(
             workspace=workspace,

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from .. import services
 from ..models import WorkspaceCustomRole
 from ..role_forms import CustomRoleCreateForm, RoleCellForm, RoleGridForm
 from ..roles import ACTIONS, RESOURCES, WORKSPACE_ROLES, cell
-from ..selectors import custom_role_holders
+from ..selectors import custom_role_holders, custom_role_list
 
 MANAGE_ROLES = f"organizations.{MANAGE_POLICIES}"
 PER_PAGE = 50
@@ -76,11 +75,7 @@ def role_list(request):
             else:
                 messages.success(request, f"Role “{role.name}” created. Adjust its permissions below.")
                 return redirect("workspaces:role", org_slug=organization.slug, role_id=role.pk)
-    custom_roles = (
-        WorkspaceCustomRole.objects.filter(organization=organization)
-        .annotate(holder_count=Count("assignments"))
-        .order_by("name", "pk")
-    )
+    custom_roles = custom_role_list(access=request.access)
     context = {
         "organization": organization,
         "nav": "roles",
