@@ -59,10 +59,37 @@ class Migration(migrations.Migration):
 
 
 def name_targets_stably(apps, schema_editor):
-    """Earlier events named targets by model name and had no actor type: give them the stable names."""
+    """Earlier events named targets by model name, kept principals only as text, and had no actor type:
+    rewrite them to the references later events carry, where the old data allows."""
     AuditEvent = apps.get_model("organizations", "AuditEvent")
+    User = apps.get_model("accounts", "User")
     AuditEvent.objects.filter(target_type="workspacecustomrole").update(target_type="custom_role")
     AuditEvent.objects.filter(actor__isnull=True, actor_email="").update(actor_type="system")
+    user_ids = {email.lower(): pk for pk, email in User.objects.values_list("pk", "email")}
+    # Old role events named people as str(user): the display name, where one was set (and unique).
+    by_name: dict[str, list[int]] = {}
+    for pk, name in User.objects.exclude(display_name="").values_list("pk", "display_name"):
+        by_name.setdefault(name.lower(), []).append(pk)
+    user_ids |= {name: pks[0] for name, pks in by_name.items() if len(pks) == 1 and name not in user_ids}
+    for event in AuditEvent.objects.filter(action__in=["membership.remove", "membership.leave"]).iterator():
+        # The old target id was the removed user's; the membership's own id was not kept.
+        AuditEvent.objects.filter(pk=event.pk).update(
+            principal_type="user", principal_id=event.target_id, principal_label=event.target_label, target_id=""
+        )
+    for event in AuditEvent.objects.filter(action__startswith="workspace_role.").iterator():
+        label = (event.after or {}).get("principal") or (event.before or {}).get("principal") or ""
+        if not label:
+            continue
+        fields = {"principal_label": label[:200]}
+        if label.lower() in user_ids:
+            fields |= {"principal_type": "user", "principal_id": str(user_ids[label.lower()])}
+        AuditEvent.objects.filter(pk=event.pk).update(**fields)
+    for event in AuditEvent.objects.filter(action__in=["team.member_add", "team.member_remove"]).iterator():
+        email = ((event.after or {}).get("user") or (event.before or {}).get("user") or "").lower()
+        if email in user_ids:
+            AuditEvent.objects.filter(pk=event.pk).update(
+                principal_type="user", principal_id=str(user_ids[email]), principal_label=email
+            )
 
 
 Migration.operations.append(migrations.RunPython(name_targets_stably, migrations.RunPython.noop))
