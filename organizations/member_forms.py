@@ -66,6 +66,7 @@ class BulkInvitationForm(forms.Form):
 
     emails = forms.CharField(
         label="Email addresses",
+        max_length=200_000,  # 500 addresses of a generous length, with names
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": "ada@example.com\ngrace@example.com"}),
         help_text="One per line (or separated by commas); “Ada Lovelace <ada@example.com>” works too.",
     )

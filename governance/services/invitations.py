@@ -58,12 +58,22 @@ def invitation_create(
     """
     access = Access.for_user(acting_user, organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
+    check_may_grant(access=access, role=role)
+    return _invitation_create(
+        access=access, organization=organization, email=email, role=role, workspace_roles=workspace_roles
+    )
+
+
+def _invitation_create(
+    *, access: Access, organization, email: str, role: str, workspace_roles=()
+) -> Invitation:
+    """`invitation_create` once the acting user may invite with `role` (asked once for a bulk invite)."""
+    acting_user = access.user
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError as error:
         raise InvalidError("Enter a valid email address.", field="email") from error
-    check_may_grant(access=access, role=role)
     _check_invited_workspace_roles(organization=organization, acting_user=acting_user, grants=workspace_roles)
     invitation_mail_check_throttle(organization=organization, email=email)  # before anything is written
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
@@ -94,7 +104,7 @@ def invitation_create(
     audit_record(organization=organization, acting_user=acting_user, action=AuditAction.INVITATION_CREATE,
                  target=invitation,
                  after={"email": email, "role": role, "workspace_roles": list(workspace_roles)})  # fmt: skip
-    invitation_mail_queue(invitation)
+    invitation_mail_queue(invitation, throttle_checked=True)
     return invitation
 
 
@@ -136,11 +146,10 @@ def invitation_create_bulk(
             continue
         seen.add(address)
         try:
-            result.invited.append(
-                invitation_create(
-                    organization=organization, email=address, role=role, acting_user=acting_user
+            with transaction.atomic():  # each address on its own: a refused one leaves the others
+                result.invited.append(
+                    _invitation_create(access=access, organization=organization, email=address, role=role)
                 )
-            )
         except (InvalidError, ConflictError) as error:
             message = error.message
             if message == "Enter a valid email address.":

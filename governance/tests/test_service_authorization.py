@@ -230,7 +230,6 @@ NOT_A_PERSONS_ACTION = {
     "invitation_for_token",
     "invitation_for_token_hash",
     "invitation_token_hash",
-    "dimensions_create_defaults",
     "workspace_provision",
     "onboarding_step_complete",
     "workspace_role_grant_check",

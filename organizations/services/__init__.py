@@ -14,12 +14,11 @@ from .invitation_links import (
 )
 from .invitations import invitation_resend, invitation_revoke
 from .members import membership_add, membership_change_role, ownership_transfer
-from .organizations import dimensions_create_defaults, organization_create, organization_update
+from .organizations import organization_create, organization_update
 from .teams import team_create, team_update
 
 __all__ = [
     "INVITATION_LIFETIME",
-    "dimensions_create_defaults",
     "invitation_for_token",
     "invitation_for_token_hash",
     "invitation_resend",

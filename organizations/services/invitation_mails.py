@@ -76,12 +76,14 @@ def invitation_mail_check_throttle(*, organization: Organization, email: str) ->
         )
 
 
-def invitation_mail_queue(invitation: Invitation) -> InvitationMail:
+def invitation_mail_queue(invitation: Invitation, *, throttle_checked: bool = False) -> InvitationMail:
     """Record that `invitation` is due an e-mail (throttled: see the module) and have the background
-    task send it once the current transaction commits. Call it inside the action's transaction."""
+    task send it once the current transaction commits. Call it inside the action's transaction; with
+    `throttle_checked`, the action already asked `invitation_mail_check_throttle` (before writing)."""
     from ..tasks import send_invitation_mail
 
-    invitation_mail_check_throttle(organization=invitation.organization, email=invitation.email)
+    if not throttle_checked:
+        invitation_mail_check_throttle(organization=invitation.organization, email=invitation.email)
     mail = InvitationMail.objects.create(
         organization=invitation.organization,
         invitation=invitation,

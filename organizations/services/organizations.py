@@ -34,7 +34,7 @@ def _available_organization_slug(name: str) -> str:
     return slug
 
 
-def dimensions_create_defaults(*, organization: Organization) -> None:
+def _dimensions_create_defaults(*, organization: Organization) -> None:
     for position, (key, name, values) in enumerate(DEFAULT_DIMENSIONS):
         dimension = Dimension.objects.create(organization=organization, key=key, name=name, position=position)
         DimensionValue.objects.bulk_create(
@@ -80,7 +80,7 @@ def organization_create(*, name: str, acting_user, description: str = "") -> Org
     else:
         raise RuntimeError("Could not find a free URL key for the organization.")
     Membership.objects.create(organization=organization, user=acting_user, role=OrganizationRoleKey.OWNER)
-    dimensions_create_defaults(organization=organization)
+    _dimensions_create_defaults(organization=organization)
     sync_organization_permissions(organization, user_ids=[acting_user.pk])
     audit_record(
         organization=organization,

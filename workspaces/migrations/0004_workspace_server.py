@@ -29,3 +29,15 @@ class Migration(migrations.Migration):
             ],
         ),
     ]
+
+
+def server_urls_as_paths(apps, schema_editor):
+    """Embedded workspaces provisioned before links followed the site's address stored the old default
+    address; keep the path, which is shown at the address the site is served at."""
+    Workspace = apps.get_model("workspaces", "Workspace")
+    old = "http://127.0.0.1:8000/w/"
+    for pk, url in Workspace.objects.filter(server_url__startswith=old).values_list("pk", "server_url"):
+        Workspace.objects.filter(pk=pk).update(server_url=url.removeprefix("http://127.0.0.1:8000"))
+
+
+Migration.operations.append(migrations.RunPython(server_urls_as_paths, migrations.RunPython.noop))
