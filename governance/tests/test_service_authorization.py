@@ -313,3 +313,20 @@ def test_access_through_a_team_counts_like_a_direct_role(persona_world):
     )
     assert Workspace.objects.get(pk=w.workspace.pk).display_name == "Edited via team"
     assert Membership.objects.get(user=through_team, organization=w.organization).role == "member"
+
+
+@pytest.mark.django_db
+def test_a_page_shows_the_services_refusal(client, persona_world):
+    """The door adds no rule: the service refuses, and the page says why (a 403 page, or for htmx a 403
+    whose toast carries the reason)."""
+    from django.urls import reverse
+
+    w = persona_world
+    client.force_login(w.users["ws_developer"])
+    url = reverse("workspaces:deactivate", args=[w.workspace.slug])
+    response = client.post(url)
+    assert response.status_code == 403
+    assert "You don&#x27;t have permission to do that" in response.content.decode()
+    response = client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 403 and "atrium:toast" in response["HX-Trigger"]
+    assert Workspace.objects.get(pk=w.workspace.pk).status != WorkspaceStatus.DEACTIVATED
