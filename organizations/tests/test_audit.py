@@ -269,3 +269,11 @@ def test_actions_come_from_one_registry(organization, owner):
 
     with pytest.raises(ValueError, match="AuditAction"):
         audit_record(organization=organization, acting_user=owner, action="made.up", target=organization)
+
+
+def test_the_log_names_target_types_in_words(owner_client, organization, owner):
+    from workspaces.services import custom_role_create
+
+    custom_role_create(organization=organization, name="Auditor", base_role="viewer", acting_user=owner)
+    page = owner_client.get(audit_url(organization)).content.decode()
+    assert "custom role" in page and "workspacecustomrole" not in page and "custom_role" not in page
