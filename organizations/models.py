@@ -286,11 +286,6 @@ class AuditEvent(models.Model):
     def __str__(self):
         return f"{self.action} {self.target_label}"
 
-    @property
-    def target_type_label(self) -> str:
-        """The target's type in words ("custom role", "role assignment")."""
-        return self.target_type.replace("_", " ")
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValidationError("Audit events are append-only and cannot be updated.")
@@ -298,3 +293,8 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("Audit events are append-only and cannot be deleted.")
+
+    @property
+    def target_type_label(self) -> str:
+        """The target's type in words ("custom role", "role assignment")."""
+        return self.target_type.replace("_", " ")

@@ -121,6 +121,11 @@ class Workspace(models.Model):
         return self.status in {WorkspaceStatus.NOT_INITIALIZED, WorkspaceStatus.PENDING}
 
     @property
+    def is_usable(self) -> bool:
+        """Can people connect to it and work in it now (not provisioning, failed or deactivated)?"""
+        return self.status == WorkspaceStatus.AVAILABLE
+
+    @property
     def url(self) -> str:
         """The workspace's absolute URL, at the address the site is served at (config.site)."""
         return site_url(reverse("workspaces:overview", args=[self.slug]))

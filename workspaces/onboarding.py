@@ -1,10 +1,35 @@
 """The onboarding checklist of PRODUCT.md §9.
 
 Items are ticked by the server when the real event happens (`services.onboarding_step_complete`),
-never by a click. A pending item that comes before a done one shows as skipped.
+never by a click. Items are independent: one not done yet is simply to do, whatever else is done.
 """
 
 from dataclasses import dataclass
+
+# A whole first pipeline: write run.py (two steps), then run it. Copied as it is into a terminal.
+FIRST_PIPELINE_COMMAND = """cat > run.py <<'EOF'
+from zenml import pipeline, step
+
+
+@step
+def load() -> list[int]:
+    return [1, 2, 3]
+
+
+@step
+def total(numbers: list[int]) -> int:
+    return sum(numbers)
+
+
+@pipeline
+def first_pipeline():
+    total(load())
+
+
+if __name__ == "__main__":
+    first_pipeline()
+EOF
+python run.py"""
 
 CLI_LOGIN = "cli_login"
 FIRST_PIPELINE = "first_pipeline"
@@ -32,7 +57,7 @@ CHECKLIST = [
         FIRST_PIPELINE,
         "Run a first pipeline",
         "See a run appear in this workspace.",
-        "zenml init\npython run.py",
+        FIRST_PIPELINE_COMMAND,
     ),
     ChecklistItem(
         REGISTER_STACK,
@@ -56,7 +81,7 @@ CHECKLIST = [
 @dataclass(frozen=True)
 class ChecklistEntry:
     item: ChecklistItem
-    state: str  # "done", "pending" or "skipped"
+    state: str  # "done" or "pending" (to do)
     command: str
 
     @property
@@ -86,15 +111,9 @@ class Checklist:
 
 
 def checklist_for(workspace, completed_keys: set[str]) -> Checklist:
-    last_done = max((i for i, item in enumerate(CHECKLIST) if item.key in completed_keys), default=-1)
     entries = []
-    for i, item in enumerate(CHECKLIST):
-        if item.key in completed_keys:
-            state = "done"
-        elif i < last_done:
-            state = "skipped"
-        else:
-            state = "pending"
+    for item in CHECKLIST:
+        state = "done" if item.key in completed_keys else "pending"
         entries.append(
             ChecklistEntry(item, state, item.command.format(login_command=workspace.login_command))
         )

@@ -13,8 +13,16 @@ def overview(client, slug):
     return client.get(reverse("workspaces:overview", args=[slug])).content.decode()
 
 
+def made_available(slug):
+    """As the worker leaves a workspace once provisioned (these tests run no worker)."""
+    from workspaces.models import Workspace, WorkspaceStatus
+
+    Workspace.objects.filter(slug=slug).update(status=WorkspaceStatus.AVAILABLE)
+
+
 def test_overview_shows_identity_connection_and_a_fresh_checklist(owner_client, make_workspace):
     make_workspace("fraud-detection", display_name="Fraud detection", description="Catches fraud.")
+    made_available("fraud-detection")
     page = overview(owner_client, "fraud-detection")
     assert "Fraud detection" in page and "Catches fraud." in page
     assert "http://testserver/w/fraud-detection/" in page
@@ -30,6 +38,7 @@ def test_the_workspace_url_and_login_command_use_the_address_the_site_is_served_
     """`make run PORT=8302` serves at localhost:8302: the links a user copies must say so."""
     settings.ATRIUM_BASE_URL = ""
     make_workspace("port-ws")
+    made_available("port-ws")
     url = reverse("workspaces:overview", args=["port-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="http://localhost:8302/w/port-ws/"' in page
@@ -42,6 +51,7 @@ def test_the_workspace_url_and_login_command_use_the_configured_base_url(
 ):
     settings.ATRIUM_BASE_URL = "https://atrium.example.com"
     make_workspace("public-ws")
+    made_available("public-ws")
     url = reverse("workspaces:overview", args=["public-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="https://atrium.example.com/w/public-ws/"' in page
@@ -92,13 +102,13 @@ def test_a_second_member_with_a_role_ticks_invite_a_teammate(owner_client, make_
     assert "1 of 5" in page and "checklist__item is-done" in page
 
 
-def test_pending_items_before_a_done_one_show_as_skipped(make_workspace):
+def test_checklist_items_are_independent(make_workspace):
     workspace = make_workspace("skip-ws")
     checklist = checklist_for(workspace, {"invite_teammate"})
     assert [entry.state for entry in checklist.entries] == [
-        "skipped",
-        "skipped",
-        "skipped",
+        "pending",
+        "pending",
+        "pending",
         "done",
         "pending",
     ]
@@ -106,7 +116,7 @@ def test_pending_items_before_a_done_one_show_as_skipped(make_workspace):
     assert done.complete and done.done_count == 5
 
 
-def test_a_fully_onboarded_workspace_says_so_and_folds_the_checklist(owner_client, make_workspace):
+def test_a_fully_onboarded_workspace_says_so_once_and_folds_the_checklist(owner_client, make_workspace):
     from workspaces.models import OnboardingStep
 
     workspace = make_workspace("done-ws")
@@ -114,7 +124,36 @@ def test_a_fully_onboarded_workspace_says_so_and_folds_the_checklist(owner_clien
         OnboardingStep(workspace=workspace, key=item.key) for item in CHECKLIST
     )
     page = overview(owner_client, "done-ws")
-    assert "fully onboarded" in page and 'class="checklist"' not in page
+    assert "fully onboarded" in page
+    assert '<details class="checklist-done"><summary>Onboarding: 5 of 5 done</summary>' in page
+    again = overview(owner_client, "done-ws")
+    assert "fully onboarded" not in again and "Onboarding: 5 of 5 done" in again
+
+
+def test_the_first_pipeline_command_is_complete(make_workspace, owner_client):
+    make_workspace("pipe-ws")
+    made_available("pipe-ws")
+    page = overview(owner_client, "pipe-ws")
+    assert (
+        "cat &gt; run.py &lt;&lt;&#x27;EOF&#x27;" in page and "@pipeline" in page and "python run.py" in page
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("pending", "The login command appears here as soon as the workspace is ready."),
+        ("failed", "Nobody can connect while provisioning has failed"),
+        ("deactivated", "it must be reactivated first"),
+    ],
+)
+def test_a_workspace_that_is_not_usable_offers_no_login_command(make_workspace, owner_client, status, says):
+    from workspaces.models import Workspace
+
+    make_workspace("idle-ws")
+    Workspace.objects.filter(slug="idle-ws").update(status=status)
+    page = overview(owner_client, "idle-ws")
+    assert says in page and "zenml login" not in page and "python run.py" not in page
 
 
 def test_workspace_viewers_see_the_overview_but_not_settings(client, make_workspace, add_member):
@@ -140,3 +179,13 @@ def test_times_under_a_minute_read_just_now(owner_client, organization):
 
     page = owner_client.get(reverse("organizations:members", args=[organization.slug])).content.decode()
     assert "just now" in page and "0\xa0minutes" not in page and "0 minutes" not in page
+
+
+def test_the_login_command_arrives_with_the_last_status_poll(owner_client, make_workspace):
+    make_workspace("polled-ws")
+    status_url = reverse("workspaces:status", args=["polled-ws"])
+    polling = owner_client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "connect-panel" not in polling  # still provisioning: nothing to connect to yet
+    made_available("polled-ws")
+    last = owner_client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="connect-panel" hx-swap-oob="true"' in last and "zenml login polled-ws" in last

@@ -13,7 +13,7 @@ from organizations.scoping import organization_view
 from .. import services
 from ..forms import WorkspaceDetailsForm, WorkspaceGrantForm, WorkspaceOrganizeForm, WorkspaceSettingsForm
 from ..identifiers import suggest_workspace_id
-from ..roles import CHANGE_WORKSPACE, WORKSPACE_ROLES
+from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
 from ..scoping import workspace_view
 from ..selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
 from ..stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
@@ -233,11 +233,19 @@ def workspace_new_discard(request):
 
 def _overview_context(request):
     workspace = request.workspace
+    checklist = workspace_checklist(workspace)
+    # "All set" is said once, the first time the complete checklist is seen; then it stays folded.
+    celebrated = request.session.get("onboarding_celebrated", [])
+    onboarding_celebrated = str(workspace.pk) in celebrated
+    if checklist.complete and not onboarding_celebrated and not request.htmx:
+        request.session["onboarding_celebrated"] = [*celebrated, str(workspace.pk)][-200:]
     return {
         "workspace": workspace,
         "organization": workspace.organization,
         "labels": list(workspace.labels.select_related("dimension", "value")),
-        "checklist": workspace_checklist(workspace),
+        "checklist": checklist,
+        "onboarding_celebrated": onboarding_celebrated,
+        "may_manage_lifecycle": request.access.can(f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}", workspace),
         "tab": "overview",
     }
 
