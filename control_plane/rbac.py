@@ -72,6 +72,7 @@ import uuid
 from dataclasses import dataclass
 
 from organizations.access import VIEW_WORKSPACE_PERMISSION, Access
+from organizations.models import Membership
 from workspaces.roles import ACTION_KEYS, RESOURCE_KEYS, cell
 
 logger = logging.getLogger(__name__)
@@ -157,10 +158,27 @@ class Decider:
     """Answers one request's role questions for one user in one workspace, with one `Access` (the
     user's permissions there are read once, whatever the number of resources asked about)."""
 
-    def __init__(self, *, user, workspace):
+    def __init__(self, *, access: Access | None, workspace):
         self.workspace = workspace
-        self.access = Access.for_user(user, workspace.organization) if user is not None else None
+        self.access = access
         self._answers: dict[tuple[str, str], bool] = {}
+
+    @classmethod
+    def for_external_id(cls, external_id: str, *, workspace) -> "Decider":
+        """The decider for the user ZenML knows by `external_id` (anything unknown is denied all).
+        The user and their membership come in one query."""
+        try:
+            external_id = uuid.UUID(str(external_id))
+        except ValueError:
+            return cls(access=None, workspace=workspace)
+        membership = (
+            Membership.objects.select_related("user")
+            .filter(organization_id=workspace.organization_id, user__zenml_identity__external_id=external_id)
+            .first()
+        )
+        if membership is None:
+            return cls(access=None, workspace=workspace)
+        return cls(access=Access(membership.user, workspace.organization, membership), workspace=workspace)
 
     def allows(self, resource_type: str, action: str) -> bool:
         key = (resource_type, action)

@@ -39,16 +39,6 @@ def external_identity_for(user) -> ExternalIdentity:
     return identity
 
 
-def user_for_external_id(value: str):
-    """The Atrium user a ZenML server knows by `value`, or None."""
-    try:
-        external_id = uuid.UUID(str(value))
-    except ValueError:
-        return None
-    identity = ExternalIdentity.objects.select_related("user").filter(external_id=external_id).first()
-    return identity.user if identity else None
-
-
 def workspace_by_name_or_id(value: str) -> Workspace | None:
     """A live workspace by its ID (the slug ZenML calls its name) or its UUID."""
     workspaces = Workspace.objects.live().select_related("organization", "server")

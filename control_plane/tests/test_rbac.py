@@ -210,11 +210,11 @@ def test_rbac_needs_the_servers_token(zenml, persona_world, logged_in_cli):
     assert zenml.check_permissions("", uuid.uuid4(), "read", RESOURCES).status_code == 401
 
 
-def test_a_check_costs_five_queries_whatever_the_number_of_resources(zenml, rbac, persona_world):
-    """Token, user, membership, organization and workspace permissions: read once per call."""
+def test_a_check_costs_four_queries_whatever_the_number_of_resources(zenml, rbac, persona_world):
+    """The token, the user with their membership, their organization and workspace permissions."""
     developer = external_identity_for(persona_world.users["ws_developer"]).external_id
     many = [f"{PROJECT}:pipeline/{uuid.uuid4()}" for _ in range(10)] + [STACK, SECRET, RUNS]
     with CaptureQueriesContext(connection) as queries:
         response = zenml.check_permissions(rbac.token, developer, "read", many)
     assert all(response.json().values())
-    assert len(queries) == 5, [q["sql"] for q in queries]
+    assert len(queries) == 4, [q["sql"] for q in queries]

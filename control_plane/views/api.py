@@ -28,7 +28,7 @@ from .. import services
 from ..errors import OAuthError
 from ..models import TokenKind
 from ..rbac import Decider, resource_parse
-from ..selectors import access_token_get, user_for_external_id, workspace_by_name_or_id, workspaces_for_lookup
+from ..selectors import access_token_get, workspace_by_name_or_id, workspaces_for_lookup
 from ..tokens import SERVER_TOKEN_LIFETIME, USER_TOKEN_LIFETIME, bearer_token
 
 logger = logging.getLogger(__name__)
@@ -282,8 +282,8 @@ def rbac_check_permissions(request):
     resources = _json_body(request)
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         return _error(422, "The body must be a JSON list of resource strings.")
-    decider = Decider(
-        user=user_for_external_id(request.GET.get("user_id", "")), workspace=request.server_token.workspace
+    decider = Decider.for_external_id(
+        request.GET.get("user_id", ""), workspace=request.server_token.workspace
     )
     return JsonResponse(decider.check(resources, request.GET.get("action", "")))
 
@@ -293,8 +293,8 @@ def rbac_check_permissions(request):
 def rbac_allowed_resource_ids(request):
     """`GET rbac/allowed_resource_ids?user_id=&resource=&action=`: Atrium grants per workspace, so the
     answer is all (`full_access`) or none, never a list of ids."""
-    decider = Decider(
-        user=user_for_external_id(request.GET.get("user_id", "")), workspace=request.server_token.workspace
+    decider = Decider.for_external_id(
+        request.GET.get("user_id", ""), workspace=request.server_token.workspace
     )
     full = decider.full_access(request.GET.get("resource", ""), request.GET.get("action", ""))
     return JsonResponse({"full_access": full, "ids": []})
@@ -315,11 +315,11 @@ def rbac_resource_members(request):
     workspace = request.server_token.workspace
     resource = resource_parse(str(body.get("resource", "")))
     actions = body.get("actions") or []
-    sharer = Decider(user=user_for_external_id(body.get("sharing_user_id", "")), workspace=workspace)
+    sharer = Decider.for_external_id(body.get("sharing_user_id", ""), workspace=workspace)
     if resource is None or not sharer.allows(resource.type, "share"):
         return _error(403, "You may not share this resource.")
     if body.get("user_id") and not body.get("team_id"):
-        member = Decider(user=user_for_external_id(body["user_id"]), workspace=workspace)
+        member = Decider.for_external_id(body["user_id"], workspace=workspace)
         if all(isinstance(a, str) and member.allows(resource.type, a) for a in actions):
             return JsonResponse({})
     logger.info("Refused sharing %s in workspace %s: access is per workspace.", resource, workspace.pk)
