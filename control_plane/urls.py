@@ -31,4 +31,5 @@ api_urlpatterns = [
 urlpatterns = [
     path(ZENML_CONTROL_PLANE_PATH.strip("/") + "/", include(api_urlpatterns)),
     path("devices/verify/", pages.device_verify, name="device_verify"),
+    path("api/auth/login", pages.browser_login, name="browser_login"),
 ]

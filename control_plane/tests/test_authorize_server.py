@@ -10,8 +10,9 @@ from django.utils import timezone
 from control_plane.models import AccessToken, Device, ExternalIdentity
 from control_plane.services import device_revoke
 from governance.services import membership_remove
+from organizations.services import organization_create
 from workspaces.models import WorkspaceRoleAssignment
-from workspaces.services import workspace_role_assign, workspace_role_remove
+from workspaces.services import workspace_create, workspace_role_assign, workspace_role_remove
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +84,6 @@ def test_expired_and_forged_tokens_are_refused(logged_in_cli, workspace):
 def test_someone_outside_the_organization_is_refused(
     zenml, logged_in_cli, outsider, make_workspace, workspace
 ):
-    from organizations.services import organization_create
-    from workspaces.services import workspace_create
-
     cli, token = logged_in_cli
     other_org = organization_create(name="Elsewhere", acting_user=outsider)
     theirs = workspace_create(

@@ -2,6 +2,7 @@
 gets a token, finds the workspace by name, and its server learns who the user is."""
 
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
@@ -103,8 +104,6 @@ def test_the_verification_page_sends_visitors_to_log_in_and_back(zenml, client, 
     assert response.status_code == 302
     login, _, next_url = response["Location"].partition("?next=")
     assert login == "/accounts/login/"
-    from urllib.parse import unquote
-
     assert unquote(next_url) == path
 
 
@@ -142,3 +141,11 @@ def test_a_person_can_type_the_code_instead(zenml, client, developer, workspace)
     typed = codes["user_code"].replace("-", "").lower()
     page = client.get("/devices/verify/", {"user_code": typed, "workspace": workspace.slug})
     assert "Approve" in page.content.decode()
+
+
+def test_a_workspace_servers_browser_login_lands_in_atrium(client, developer):
+    anonymous = client.get("/api/auth/login?redirect=/w/ml-team/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/?next=")
+    client.force_login(developer)
+    assert client.get("/api/auth/login?redirect=/w/ml-team/")["Location"] == "/w/ml-team/"
+    assert client.get("/api/auth/login?redirect=https://evil.example/")["Location"] == "/"

@@ -4,8 +4,9 @@ which host, for which workspace, and approves or denies it."""
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from organizations.access import VIEW_WORKSPACE_PERMISSION, Access
@@ -86,3 +87,18 @@ def device_verify(request):
             return render(request, "control_plane/device_verify.html", context, status=409)
         context.update(state="approved" if decision == "approve" else "denied", workspace=workspace)
     return render(request, "control_plane/device_verify.html", context)
+
+
+@require_http_methods(["GET"])
+def browser_login(request):
+    """`/api/auth/login`: where a workspace server in ZenML's cloud mode sends a browser to log in (its
+    `external_login_url`, `{ZENML_SERVER_PRO_DASHBOARD_URL}/api/auth/login`, with Atrium's root as the
+    dashboard URL). Logs the visitor in to Atrium, then continues at `redirect`/`next` when that is
+    an address of this site, else at the home page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    target = request.GET.get("redirect") or request.GET.get("redirect_url") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return redirect(target if target and safe else "home")

@@ -77,7 +77,7 @@ MATRIX = {
 UNSCOPED = {
     "home", "healthz", "readyz", "favicon", "signup", "login", "logout", "password_reset", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "invitation_accept", "invitation_link",
-    "control_plane:device_verify",
+    "control_plane:device_verify", "control_plane:browser_login",
 }  # fmt: skip
 UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/")
 
