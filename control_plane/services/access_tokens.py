@@ -2,6 +2,7 @@
 workspace server (ZenML's `users/authorize_server`)."""
 
 import uuid
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,9 +18,11 @@ from workspaces.services import onboarding_step_complete
 from workspaces.services.servers import workspace_server_ensure, workspace_server_used
 
 from ..errors import OAuthError
-from ..models import AccessToken, TokenKind
+from ..models import AccessToken, Device, DeviceStatus, TokenKind
 from ..selectors import external_identity_for
 from ..tokens import SERVER_TOKEN_LIFETIME, token_encode
+
+PURGE_AFTER = timedelta(days=1)
 
 
 def server_token_issue(*, client_id: str, client_secret: str) -> tuple[str, AccessToken]:
@@ -34,7 +37,18 @@ def server_token_issue(*, client_id: str, client_secret: str) -> tuple[str, Acce
     token = AccessToken.objects.create(
         kind=TokenKind.SERVER, workspace=workspace, expires_at=timezone.now() + SERVER_TOKEN_LIFETIME
     )
+    expired_purge()  # each server logs in about once an hour: often enough to keep the tables small
     return token_encode(token.pk), token
+
+
+def expired_purge() -> None:
+    """Forget what can no longer log anyone in: tokens expired a day ago, and login requests nobody
+    approved that expired a day ago. Approved and revoked devices stay (the audit trail names them)."""
+    cutoff = timezone.now() - PURGE_AFTER
+    AccessToken.objects.filter(expires_at__lt=cutoff).delete()
+    Device.objects.filter(
+        status__in=[DeviceStatus.PENDING, DeviceStatus.DENIED], code_expires_at__lt=cutoff
+    ).delete()
 
 
 def workspace_admin_level(access: Access, workspace: Workspace) -> bool:

@@ -1,8 +1,12 @@
 """A workspace's ZenML server enrolling with the control plane: its client-credentials login and its
 status report at start-up."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from control_plane.models import AccessToken, Device
 from workspaces.models import Workspace, WorkspaceServer, WorkspaceStatus
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +57,13 @@ def test_a_status_report_needs_the_servers_token(zenml, workspace, make_workspac
 def test_other_grants_are_refused(zenml):
     response = zenml.http.post("/zenml-api/auth/login", {"grant_type": "password", "username": "x"})
     assert response.status_code == 400 and response.json()["error"] == "unsupported_grant_type"
+
+
+def test_expired_tokens_and_unanswered_requests_are_forgotten(zenml, workspace, logged_in_cli):
+    zenml.device_authorization()  # a second request nobody answers
+    long_ago = timezone.now() - timedelta(days=2)
+    AccessToken.objects.update(expires_at=long_ago)
+    Device.objects.update(code_expires_at=long_ago)
+    zenml.server_token(workspace)
+    assert AccessToken.objects.count() == 1  # the new server token
+    assert list(Device.objects.values_list("status", flat=True)) == ["approved"]
