@@ -6,6 +6,7 @@ server's or a user's) or, for `auth/login`, by the OAuth grant it posts. The rul
 services, `selectors` and `rbac`; these views only translate.
 """
 
+import ipaddress
 import json
 import logging
 import uuid
@@ -152,7 +153,7 @@ def device_authorization(request):
         client_id=client_id,
         device_id=device_id,
         user_agent=request.headers.get("User-Agent", ""),
-        ip_address=client_ip(request),
+        ip_address=_valid_ip(client_ip(request)),
     )
     verification_uri = site_url(reverse("control_plane:device_verify"))
     query = urlencode({"device_id": str(device.pk), "user_code": device.user_code})
@@ -166,6 +167,13 @@ def device_authorization(request):
             "interval": device.interval,
         }
     )
+
+
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value)) if value else None
+    except ValueError:
+        return None
 
 
 # --- workspaces (the CLI) -----------------------------------------------------------------------
