@@ -207,9 +207,9 @@ def _device_poll(*, client_id, device_code: str) -> tuple[OAuthError | None, Acc
     now = timezone.now()
     if device.status == DeviceStatus.DENIED:
         return OAuthError("access_denied", "The login request was denied."), None
+    if device.code_expires_at <= now:
+        return OAuthError("expired_token", "The login request expired; run `zenml login` again."), None
     if device.status != DeviceStatus.APPROVED:
-        if device.code_expires_at <= now:
-            return OAuthError("expired_token", "The login request expired before anyone approved it."), None
         too_soon = device.last_polled_at and now - device.last_polled_at < timedelta(seconds=device.interval)
         device.last_polled_at = now
         if too_soon:

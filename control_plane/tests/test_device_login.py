@@ -149,3 +149,12 @@ def test_a_workspace_servers_browser_login_lands_in_atrium(client, developer):
     client.force_login(developer)
     assert client.get("/api/auth/login?redirect=/w/ml-team/")["Location"] == "/w/ml-team/"
     assert client.get("/api/auth/login?redirect=https://evil.example/")["Location"] == "/"
+
+
+def test_an_approval_the_cli_never_collected_expires_too(zenml, client, developer, workspace):
+    codes = zenml.device_authorization().json()
+    client.force_login(developer)
+    path = verification_path(codes, workspace.slug)
+    client.post(path, query(path) | {"decision": "approve"})
+    Device.objects.update(code_expires_at=timezone.now() - timedelta(seconds=1))
+    assert zenml.poll(codes["device_code"]).json()["error"] == "expired_token"
