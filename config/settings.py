@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "organizations",
     "workspaces",
     "governance",
+    "control_plane",
 ]
 
 MIDDLEWARE = [

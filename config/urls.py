@@ -23,6 +23,8 @@ urlpatterns = [
     path("invitations/accept/", invitation_views.invitation_accept, name="invitation_accept"),
     path("invitations/<str:token>/", invitation_views.invitation_link, name="invitation_link"),
     path("", include("workspaces.urls")),
+    # The ZenML-compatible control plane at ZENML_CONTROL_PLANE_PATH, and its command-line login page.
+    path("", include("control_plane.urls")),
     path("admin/", admin.site.urls),
     path("org-admin/", org_admin_site.urls),
 ]

@@ -76,6 +76,10 @@ class AuditAction(models.TextChoices):
     ROLE_UPDATE = "role.update", "Custom role changed"
     ROLE_DELETE = "role.delete", "Custom role deleted"
     DIMENSION_VALUES_ADD = "dimension.values_add", "Label values added"
+    DEVICE_APPROVE = "device.approve", "Command-line login approved"
+    DEVICE_DENY = "device.deny", "Command-line login denied"
+    DEVICE_FIRST_USE = "device.first_use", "Command-line login used"
+    DEVICE_REVOKE = "device.revoke", "Command-line device revoked"
 
 
 # The stable type names of audit targets and principals, by model (`app_label.model_name`).
@@ -89,6 +93,7 @@ AUDIT_OBJECT_TYPES = {
     "workspaces.workspacecustomrole": "custom_role",
     "workspaces.workspaceroleassignment": "role_assignment",
     "accounts.user": "user",
+    "control_plane.device": "device",
 }
 
 

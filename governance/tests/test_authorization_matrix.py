@@ -72,12 +72,14 @@ MATRIX = {
     "workspaces:member_change": {"POST": "workspace:manage_workspace_members"},
     "workspaces:member_remove": {"POST": "workspace:manage_workspace_members"},
 }
-# Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations).
+# Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations, the
+# command-line login page and the ZenML control plane's token-authenticated API: control_plane/tests).
 UNSCOPED = {
     "home", "healthz", "readyz", "favicon", "signup", "login", "logout", "password_reset", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "invitation_accept", "invitation_link",
+    "control_plane:device_verify", "control_plane:browser_login",
 }  # fmt: skip
-UNSCOPED_PREFIXES = ("admin/", "org-admin/")
+UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/")
 
 
 def _named_routes(resolver=None, prefix="", namespace=""):

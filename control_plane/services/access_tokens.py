@@ -1,0 +1,108 @@
+"""Tokens for workspace servers (OAuth client credentials) and the exchange of a user's token by a
+workspace server (ZenML's `users/authorize_server`)."""
+
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.access import VIEW_WORKSPACE_PERMISSION, Access
+from organizations.audit import AuditAction, audit_record
+from organizations.errors import NotFoundError, PermissionDeniedError
+from workspaces import onboarding
+from workspaces.models import Workspace
+from workspaces.roles import WORKSPACE_ROLES, WorkspaceRoleKey
+from workspaces.server_secrets import enrollment_secret_matches
+from workspaces.services import onboarding_step_complete
+from workspaces.services.servers import workspace_server_ensure, workspace_server_used
+
+from ..errors import OAuthError
+from ..models import AccessToken, Device, DeviceStatus, TokenKind
+from ..selectors import external_identity_for
+from ..tokens import SERVER_TOKEN_LIFETIME, token_encode
+
+PURGE_AFTER = timedelta(days=1)
+
+
+def server_token_issue(*, client_id: str, client_secret: str) -> tuple[str, AccessToken]:
+    """A workspace server's token (`grant_type=client_credentials`): `client_id` is the workspace's
+    UUID, `client_secret` its enrollment secret (`workspaces.server_secrets`)."""
+    try:
+        workspace = Workspace.objects.live().filter(pk=uuid.UUID(str(client_id))).first()
+    except ValueError:
+        workspace = None
+    if workspace is None or not enrollment_secret_matches(workspace_server_ensure(workspace), client_secret):
+        raise OAuthError("invalid_client", "Unknown workspace or wrong secret.", status=401)
+    token = AccessToken.objects.create(
+        kind=TokenKind.SERVER, workspace=workspace, expires_at=timezone.now() + SERVER_TOKEN_LIFETIME
+    )
+    expired_purge()  # each server logs in about once an hour: often enough to keep the tables small
+    return token_encode(token.pk), token
+
+
+def expired_purge() -> None:
+    """Forget what can no longer log anyone in: tokens expired a day ago, and login requests nobody
+    approved that expired a day ago. Approved and revoked devices stay (the audit trail names them)."""
+    cutoff = timezone.now() - PURGE_AFTER
+    AccessToken.objects.filter(expires_at__lt=cutoff).delete()
+    Device.objects.filter(
+        status__in=[DeviceStatus.PENDING, DeviceStatus.DENIED], code_expires_at__lt=cutoff
+    ).delete()
+
+
+def workspace_admin_level(access: Access, workspace: Workspace) -> bool:
+    """Does the user hold every permission of the workspace Admin role there (ZenML's `is_superuser`)?"""
+    held = access.workspace_permissions(workspace)
+    return held is None or WORKSPACE_ROLES[WorkspaceRoleKey.ADMIN].permissions <= held
+
+
+@transaction.atomic
+def server_user_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
+    """Who the holder of a user `token` is to `workspace`'s server, as ZenML's `ExternalUserModel`.
+
+    Refuses (PermissionDeniedError) a deactivated user and anyone who may not open the workspace, on
+    every call, not only when the token was issued. The token's first use is audited; a command-line
+    device's token ticks the workspace's "Log in from the command line".
+    """
+    user = token.user
+    access = Access.for_user(user, workspace.organization)
+    if not user.is_active or not access.can(VIEW_WORKSPACE_PERMISSION, workspace):
+        raise PermissionDeniedError("This user may not open this workspace.")
+    identity = external_identity_for(user)
+    if token.first_used_at is None:
+        token.first_used_at = timezone.now()
+        AccessToken.objects.filter(pk=token.pk).update(first_used_at=token.first_used_at)
+        if token.device_id:
+            audit_record(
+                organization=workspace.organization,
+                acting_user=user,
+                action=AuditAction.DEVICE_FIRST_USE,
+                target=token.device,
+                principal=user,
+                after={"workspace": workspace.slug},
+            )
+    if token.device_id:
+        onboarding_step_complete(workspace=workspace, key=onboarding.CLI_LOGIN)
+    workspace_server_used(workspace)
+    return {
+        "id": str(identity.external_id),
+        "username": user.email,
+        "email": user.email,
+        "name": user.get_full_name(),
+        "is_superuser": workspace_admin_level(access, workspace),
+        "is_service_account": False,
+    }
+
+
+def server_workspace_for(value: str) -> Workspace:
+    """The live workspace a server names by its id (ZenML's `server_id`), or NotFoundError."""
+    try:
+        workspace = (
+            Workspace.objects.live().select_related("organization").filter(pk=uuid.UUID(value)).first()
+        )
+    except ValueError:
+        workspace = None
+    if workspace is None:
+        raise NotFoundError("No such workspace.")
+    return workspace
