@@ -134,7 +134,7 @@ class Workspace(models.Model):
     def login_command(self) -> str:
         """What a person types to connect the `zenml` command line: the workspace ID, and the address
         of this site's ZenML-compatible control plane (ZenML's "Pro API"), where the CLI asks for it."""
-        return f"zenml login {self.slug} --pro-api-url {site_url(ZENML_CONTROL_PLANE_PATH)}"
+        return f"export ZENML_PRO_API_URL={site_url(ZENML_CONTROL_PLANE_PATH)}\nzenml login {self.slug}"
 
     @property
     def server_address(self) -> str:

@@ -51,7 +51,7 @@ CHECKLIST = [
         CLI_LOGIN,
         "Log in from the command line",
         "Connect your terminal to this workspace.",
-        "pip install zenml\n{login_command}",
+        'pip install "zenml==0.98.0"\n{login_command}',
     ),
     ChecklistItem(
         FIRST_PIPELINE,

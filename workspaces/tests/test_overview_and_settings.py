@@ -26,7 +26,7 @@ def test_overview_shows_identity_connection_and_a_fresh_checklist(owner_client, 
     page = overview(owner_client, "fraud-detection")
     assert "Fraud detection" in page and "Catches fraud." in page
     assert "http://testserver/w/fraud-detection/" in page
-    assert "zenml login fraud-detection --pro-api-url http://testserver/zenml-api" in page
+    assert "export ZENML_PRO_API_URL=http://testserver/zenml-api\nzenml login fraud-detection" in page
     assert "0 of 5" in page
     for item in CHECKLIST:
         assert item.title in page
@@ -42,7 +42,7 @@ def test_the_workspace_url_and_login_command_use_the_address_the_site_is_served_
     url = reverse("workspaces:overview", args=["port-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="http://localhost:8302/w/port-ws/"' in page
-    assert 'data-copy="zenml login port-ws --pro-api-url http://localhost:8302/zenml-api"' in page
+    assert 'data-copy="export ZENML_PRO_API_URL=http://localhost:8302/zenml-api\nzenml login port-ws"' in page
     assert ":8000" not in page
 
 
@@ -55,7 +55,10 @@ def test_the_workspace_url_and_login_command_use_the_configured_base_url(
     url = reverse("workspaces:overview", args=["public-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="https://atrium.example.com/w/public-ws/"' in page
-    assert 'data-copy="zenml login public-ws --pro-api-url https://atrium.example.com/zenml-api"' in page
+    assert (
+        'data-copy="export ZENML_PRO_API_URL=https://atrium.example.com/zenml-api\nzenml login public-ws"'
+        in page
+    )
     assert "localhost:8302" not in page
 
 
