@@ -230,8 +230,9 @@ ZENML_PROVISIONER = "workspaces.provisioners.zenml.ZenMLProvisioner"
 EMBEDDED_PROVISIONER = "workspaces.provisioners.embedded.EmbeddedProvisioner"
 # The provisioner that starts, watches and stops workspace servers (see workspaces/provisioners/): a real
 # ZenML server per workspace when ZenML is installed, else the embedded stand-in.
+ZENML_INSTALLED = any(ATRIUM_ZENML_VENV.glob("lib/python3*/site-packages/zenml/__init__.py"))
 ATRIUM_PROVISIONER = os.environ.get("ATRIUM_PROVISIONER") or (
-    ZENML_PROVISIONER if (ATRIUM_ZENML_VENV / "bin" / "python").exists() else EMBEDDED_PROVISIONER
+    ZENML_PROVISIONER if ZENML_INSTALLED else EMBEDDED_PROVISIONER
 )
 # Each workspace server's directory (its SQLite store, ZenML config and log) is <this>/<workspace UUID>.
 ATRIUM_WORKSPACE_SERVERS_DIR = Path(

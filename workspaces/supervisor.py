@@ -236,7 +236,13 @@ class Supervisor:
         self.health_failures.pop(server.pk, None)
         url = self.provisioner.server_url(server, server.port)
         workspace_server_up(workspace=server.workspace, server=ServerInfo(url=url, version=server.version))
-        logger.info("The server of %s is up at %s (pid %s)", server.workspace.slug, url, server.pid)
+        logger.info(
+            "The server of %s is up at %s (pid %s), %.1f s after its start",
+            server.workspace.slug,
+            url,
+            server.pid,
+            (now - server.started_at).total_seconds(),
+        )
 
     def check_running(self, server: WorkspaceServer) -> None:
         now = self.clock()

@@ -40,8 +40,14 @@ class Command(BaseCommand):
     def handle(self, *args, interval, base_url, stop_servers_on_exit, **options):
         provisioner = get_provisioner()
         if not provisioner.supervised:
+            why = (
+                ""
+                if settings.ZENML_INSTALLED
+                else f" (ZenML is not installed in {settings.ATRIUM_ZENML_VENV}: make zenml)"
+            )
             self.stdout.write(
-                f"{settings.ATRIUM_PROVISIONER} runs no server processes: there is nothing to supervise."
+                f"Workspaces use {settings.ATRIUM_PROVISIONER}{why}, which runs no server processes: "
+                "there is nothing to supervise."
             )
             return
         root = Path(settings.ATRIUM_WORKSPACE_SERVERS_DIR)
