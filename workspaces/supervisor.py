@@ -70,6 +70,12 @@ ORPHAN_SWEEP_EVERY = timedelta(minutes=1)
 LIVE_STATES = (ServerState.STARTING, ServerState.RUNNING)
 
 
+# `wants_to_run` as a query on WorkspaceServer.
+SHOULD_RUN = Q(workspace__desired_state=DesiredState.AVAILABLE) & Q(
+    workspace__status__in=[WorkspaceStatus.PENDING, WorkspaceStatus.AVAILABLE]
+)
+
+
 def wants_to_run(workspace: Workspace) -> bool:
     """May the workspace's server run? (Whether it does also depends on its state: queued, idle…)"""
     return workspace.desired_state == DesiredState.AVAILABLE and workspace.status in {
@@ -125,7 +131,7 @@ class Supervisor:
             self.adopt()
             self.adopted = True
         to_stop: list[tuple[WorkspaceServer, str]] = []
-        for server in self.servers():
+        for server in self.needing_attention():
             if not wants_to_run(server.workspace):
                 if server.state != ServerState.STOPPED or server.pid:
                     to_stop.append((server, ServerState.STOPPED))
@@ -145,6 +151,13 @@ class Supervisor:
 
     def servers(self):
         return WorkspaceServer.objects.select_related("workspace__organization").order_by("pk")
+
+    def needing_attention(self):
+        """Servers with a process (or meant to have one), and servers of workspaces that should not run
+        but are not recorded stopped: a tick's cost follows the running servers, not all workspaces."""
+        return self.servers().filter(
+            Q(pid__isnull=False) | Q(state__in=LIVE_STATES) | (~SHOULD_RUN & ~Q(state=ServerState.STOPPED))
+        )
 
     def directory(self, server: WorkspaceServer) -> Path:
         return self.provisioner.directory(server)
@@ -314,11 +327,8 @@ class Supervisor:
     def start_due(self) -> None:
         """Launch restarts whose back-off ended, then queued starts (oldest first), within the cap."""
         now = self.clock()
-        wanted = Q(workspace__desired_state=DesiredState.AVAILABLE) & Q(
-            workspace__status__in=[WorkspaceStatus.PENDING, WorkspaceStatus.AVAILABLE]
-        )
-        restarts = self.servers().filter(wanted, state=ServerState.BACKING_OFF, restart_at__lte=now)
-        queued = self.servers().filter(wanted, state=ServerState.QUEUED).order_by("queued_at", "pk")
+        restarts = self.servers().filter(SHOULD_RUN, state=ServerState.BACKING_OFF, restart_at__lte=now)
+        queued = self.servers().filter(SHOULD_RUN, state=ServerState.QUEUED).order_by("queued_at", "pk")
         due = [*restarts.order_by("restart_at"), *queued]
         if not due:
             return
