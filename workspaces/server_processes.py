@@ -9,6 +9,7 @@ server (process ids are reused), stop process groups, ask `/health`, and read th
 import contextlib
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 PID_FILE = "server.pid"
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")  # uvicorn colours its log lines
 LOG_FILE = "server.log"
 
 
@@ -169,6 +171,7 @@ def log_tail(directory: Path, *, lines: int = 3, limit: int = 400) -> str:
             text = log.read().decode(errors="replace")
     except OSError:
         return ""
+    text = _ANSI_ESCAPE.sub("", text)
     tail = " | ".join(line.strip() for line in text.strip().splitlines()[-lines:] if line.strip())
     return tail[-limit:]
 

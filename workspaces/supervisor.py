@@ -296,17 +296,23 @@ class Supervisor:
         workspace = server.workspace
         crashes = server.crashes + 1
         tail = log_tail(self.directory(server))
+        if "auth token from the Cloud API" in tail:  # ZenML's words when the control plane is unreachable
+            reason += " because it could not log in to Atrium's control plane"
         detail = f"{reason}; log: {tail}" if tail else reason
         self.health_failures.pop(server.pk, None)
         self.checked_at.pop(server.pk, None)
         logger.warning("The server of %s stopped (%s), %d in a row", workspace.slug, detail, crashes)
         common = {"pid": None, "crashes": crashes, "last_error": detail[:500], "stopped_at": now}
         if crashes >= settings.ATRIUM_SERVER_MAX_CRASHES:
+            if crashes == 1:
+                summary = f"The workspace server stopped: {reason}."
+            else:
+                summary = f"The workspace server stopped {crashes} times in a row; the last time {reason}."
             WorkspaceServer.objects.filter(pk=server.pk).update(state=ServerState.STOPPED, **common)
             # Only our own words reach the page; the log's lines stay in last_error for operators.
             workspace_server_failed(
                 workspace=workspace,
-                reason=f"The workspace server stopped {crashes} times in a row; the last time {reason}.",
+                reason=summary,
             )
             return
         delay = min(

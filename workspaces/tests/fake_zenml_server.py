@@ -77,8 +77,10 @@ def main() -> None:
         try:
             report_in(port)
         except Exception as error:
-            print(f"stand-in: Application startup failed: {error}", flush=True)
-            sys.exit(4)
+            # ZenML's own words, which the supervisor recognises.
+            print(f"RuntimeError: Error fetching auth token from the Cloud API: {error}", flush=True)
+            print("Application startup failed. Exiting.", flush=True)
+            sys.exit(3)
     print(f"stand-in: serving on 127.0.0.1:{port}", flush=True)
     server.serve_forever()
 

@@ -146,6 +146,21 @@ def test_a_server_that_keeps_crashing_turns_its_workspace_failed_with_the_reason
     assert server_of(workspace).state == ServerState.STOPPED  # a failed workspace is left alone
 
 
+def test_a_server_that_cannot_reach_the_control_plane_says_so(
+    make_workspace, server_settings, clock, tick_until, settings
+):
+    settings.ATRIUM_BASE_URL = "http://127.0.0.1:9"  # nothing listens: Atrium's control plane is down
+    settings.ATRIUM_SERVER_MAX_CRASHES = 1
+    supervisor = Supervisor(clock=clock)
+    workspace = provisioned(make_workspace, "unenrolled")
+
+    tick_until(supervisor, lambda: status_of(workspace) == WorkspaceStatus.FAILED)
+    assert Workspace.objects.get(pk=workspace.pk).status_reason == (
+        "The workspace server stopped: it exited with code 3 because it "
+        "could not log in to Atrium's control plane."
+    )
+
+
 def test_a_server_that_stops_answering_is_restarted(make_workspace, supervisor, clock, tick_until, settings):
     workspace = provisioned(make_workspace, "stuck")
     tick_until(supervisor, running(workspace))
