@@ -7,11 +7,8 @@ from .lifecycle import (
     ProvisioningSuperseded,
     workspace_deactivate,
     workspace_provision,
-    workspace_provisioning_progress,
     workspace_reactivate,
     workspace_retry_provisioning,
-    workspace_server_failed,
-    workspace_server_up,
 )
 from .onboarding import onboarding_step_complete
 from .role_assignments import (
@@ -36,13 +33,10 @@ __all__ = [
     "workspace_create_bulk",
     "workspace_deactivate",
     "workspace_provision",
-    "workspace_provisioning_progress",
     "workspace_reactivate",
     "workspace_retry_provisioning",
     "workspace_role_assign",
     "workspace_role_grant_check",
     "workspace_role_remove",
-    "workspace_server_failed",
-    "workspace_server_up",
     "workspace_update",
 ]

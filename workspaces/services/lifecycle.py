@@ -1,7 +1,9 @@
 """A workspace's lifecycle: provisioning (by the background task), retry, deactivation, reactivation.
 
 People's lifecycle actions need `manage_workspace_lifecycle` on the workspace; provisioning itself
-is the system's (the task acts for nobody).
+is the system's (the task acts for nobody), and so are the supervisor's steps (`workspace_server_up`,
+`workspace_server_failed`, `workspace_provisioning_progress`), which is why the package does not export
+them beside the people's services.
 """
 
 import logging
