@@ -395,7 +395,10 @@ class Supervisor:
         terminate([s.pid for s, _ in stops if self.is_alive(s)], grace=STOP_GRACE_SECONDS, reap=self.reap)
         now = self.clock()
         for server, state in stops:
-            why = "idle" if state == ServerState.IDLE else "its workspace should not run"
+            why = {
+                ServerState.IDLE: "idle",
+                ServerState.STOPPED: "its workspace should not run",
+            }.get(state, "the supervisor is stopping")
             if server.pid:
                 logger.info("Stopped the server of %s (%s)", server.workspace.slug, why)
             self.exit_codes.pop(server.pid, None)
