@@ -5,7 +5,8 @@ desired state (`Workspace.status` / `desired_state`, and the `WorkspaceServer.st
 use and idleness set) and the actual one (recorded process ids, `/health`), and closes the gap:
 
 - starts queued servers (new, retried, reactivated, or woken by use after an idle stop), oldest request
-  first, never more than ATRIUM_MAX_RUNNING_SERVERS at once;
+  first, never more than ATRIUM_MAX_RUNNING_SERVERS at once, and only as many at a time as there are
+  cores (at least two);
 - makes a workspace `available` once its server has reported in (`reported_at`, cleared at each
   launch, is set again by the server's `PATCH /workspace_status`) and answers `/health`;
 - health-checks running servers every ATRIUM_SERVER_HEALTH_SECONDS; a server that exited, stopped
@@ -34,6 +35,7 @@ The clock is a seam (`Supervisor(clock=...)`) so tests can jump past back-offs a
 """
 
 import logging
+import os
 import signal
 import subprocess
 import time
@@ -85,6 +87,10 @@ def wants_to_run(workspace: Workspace) -> bool:
 
 
 class Supervisor:
+    # A ZenML server's start is CPU-bound for seconds (imports, database migrations): starting more at
+    # once than there are cores only makes every one of them late.
+    max_concurrent_starts = max(2, os.cpu_count() or 2)
+
     def __init__(self, *, provisioner=None, clock: Callable[[], datetime] = timezone.now):
         self.provisioner = provisioner or get_provisioner()
         self.clock = clock
@@ -339,8 +345,11 @@ class Supervisor:
         if not due:
             return
         running = WorkspaceServer.objects.filter(state__in=LIVE_STATES).count()
+        starting = WorkspaceServer.objects.filter(state=ServerState.STARTING).count()
         cap = settings.ATRIUM_MAX_RUNNING_SERVERS
         for server in due:
+            if starting >= self.max_concurrent_starts:
+                break  # the rest start on a later round, their start timeout not yet running
             if running >= cap:
                 if server.pk not in self.waiting_for_room:
                     self.waiting_for_room.add(server.pk)
@@ -353,6 +362,7 @@ class Supervisor:
             self.waiting_for_room.discard(server.pk)
             self.start(server)
             running += 1
+            starting += 1
 
     def start(self, server: WorkspaceServer) -> None:
         now = self.clock()

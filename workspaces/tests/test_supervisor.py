@@ -214,6 +214,15 @@ def test_the_cap_on_running_servers_holds(make_workspace, supervisor, tick_until
     assert server_of(first).state == ServerState.STOPPED
 
 
+def test_servers_start_a_few_at_a_time(make_workspace, supervisor, tick_until):
+    supervisor.max_concurrent_starts = 1
+    first, second = provisioned(make_workspace, "one-at"), provisioned(make_workspace, "a-time")
+
+    supervisor.tick()
+    assert [server_of(w).state for w in (first, second)] == [ServerState.STARTING, ServerState.QUEUED]
+    tick_until(supervisor, lambda: running(first)() and running(second)())
+
+
 def test_deactivate_stops_the_server_and_reactivate_starts_it(
     make_workspace, supervisor, tick_until, settings, owner
 ):
