@@ -55,7 +55,7 @@ def test_a_real_zenml_server_starts_reports_in_and_answers(
     environment = Path(f"/proc/{server.pid}/environ").read_bytes()
     assert b"DJANGO_SECRET_KEY" not in environment and b"DATABASE_URL" not in environment
     assert (Path(server_settings.ATRIUM_WORKSPACE_SERVERS_DIR) / str(workspace.pk) / "zenml.db").exists()
+    assert control_plane.calls[:2] == [("POST", "/auth/login"), ("PATCH", "/workspace_status")]
 
-    print("control-plane calls:", control_plane.calls)
     supervisor.stop_everything()
     assert WorkspaceServer.objects.get(pk=server.pk).state == ServerState.IDLE
