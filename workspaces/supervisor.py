@@ -152,6 +152,7 @@ class Supervisor:
         self.start_due()
         now = self.clock()
         if self.swept_at is None or now - self.swept_at >= ORPHAN_SWEEP_EVERY:
+            self.record_unserved()
             self.sweep_orphans()
             self.swept_at = now
 
@@ -185,17 +186,7 @@ class Supervisor:
     def adopt(self) -> None:
         """Take over what a previous supervisor left: keep live servers, restart the vanished ones."""
         now = self.clock()
-        missing = Workspace.objects.filter(
-            status=WorkspaceStatus.AVAILABLE, desired_state=DesiredState.AVAILABLE, server__isnull=True
-        )
-        # Available workspaces without a server (provisioned by another provisioner) start when used.
-        WorkspaceServer.objects.bulk_create(
-            [
-                WorkspaceServer(workspace=w, secret_salt=new_secret_salt(), state=ServerState.IDLE)
-                for w in missing
-            ],
-            ignore_conflicts=True,
-        )
+        self.record_unserved()
         for server in self.servers().filter(Q(pid__isnull=False) | Q(state__in=LIVE_STATES)):
             workspace = server.workspace
             if not wants_to_run(workspace):
@@ -213,6 +204,20 @@ class Supervisor:
             WorkspaceServer.objects.filter(pk=server.pk).update(
                 state=ServerState.QUEUED, queued_at=now, pid=None, stopped_at=now
             )
+
+    def record_unserved(self) -> None:
+        """Available workspaces that never had a server here (provisioned by the embedded provisioner,
+        e.g. the demo data) get a record as idle servers, so they start when first used."""
+        missing = Workspace.objects.filter(
+            status=WorkspaceStatus.AVAILABLE, desired_state=DesiredState.AVAILABLE, server__isnull=True
+        )
+        WorkspaceServer.objects.bulk_create(
+            [
+                WorkspaceServer(workspace=w, secret_salt=new_secret_salt(), state=ServerState.IDLE)
+                for w in missing
+            ],
+            ignore_conflicts=True,
+        )
 
     def sweep_orphans(self) -> None:
         """Stop server processes whose record is gone or names another process (a deleted workspace)."""
