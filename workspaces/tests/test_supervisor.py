@@ -196,6 +196,24 @@ def test_an_idle_server_is_stopped_and_comes_back_on_demand(
     assert server_of(workspace).pid != first and server_of(workspace).crashes == 0
 
 
+def test_a_workspace_provisioned_without_a_server_gets_one_when_first_used(
+    make_workspace, supervisor, tick_until, settings
+):
+    settings.ATRIUM_PROVISIONER = settings.EMBEDDED_PROVISIONER  # as seed_demo provisions the demo data
+    workspace = provisioned(make_workspace, "demo-data")
+    assert workspace.status == WorkspaceStatus.AVAILABLE and workspace.server_url == "/w/demo-data/api/v1"
+    settings.ATRIUM_PROVISIONER = settings.ZENML_PROVISIONER
+
+    supervisor.tick()
+    assert server_of(workspace).state == ServerState.IDLE  # asleep until someone needs it
+    workspace_server_used(workspace)
+    tick_until(supervisor, running(workspace))
+
+    workspace.refresh_from_db()
+    assert workspace.server_url == f"http://127.0.0.1:{server_of(workspace).port}"
+    assert workspace.server_version == VERSION
+
+
 def test_the_cap_on_running_servers_holds(make_workspace, supervisor, tick_until, settings, owner):
     settings.ATRIUM_MAX_RUNNING_SERVERS = 2
     first, second, third = (provisioned(make_workspace, slug) for slug in ("cap-one", "cap-two", "cap-three"))
