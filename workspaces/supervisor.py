@@ -419,7 +419,16 @@ class Supervisor:
             self.exit_codes.pop(server.pid, None)
             self.health_failures.pop(server.pk, None)
             self.checked_at.pop(server.pk, None)
-            WorkspaceServer.objects.filter(pk=server.pk).update(state=state, pid=None, stopped_at=now)
+            row = WorkspaceServer.objects.filter(pk=server.pk)
+            if state == ServerState.IDLE:
+                # Used while it was being stopped: queue it again rather than strand a waiting CLI.
+                if server.last_used_at:
+                    used_meanwhile = row.filter(last_used_at__gt=server.last_used_at)
+                else:
+                    used_meanwhile = row.filter(last_used_at__isnull=False)
+                if used_meanwhile.update(state=ServerState.QUEUED, queued_at=now, pid=None, stopped_at=now):
+                    continue
+            row.update(state=state, pid=None, stopped_at=now)
 
     def stop_everything(self) -> None:
         """Stop every server (on a local `make run`'s exit): running ones start again when used,

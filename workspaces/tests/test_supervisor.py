@@ -196,6 +196,22 @@ def test_an_idle_server_is_stopped_and_comes_back_on_demand(
     assert server_of(workspace).pid != first and server_of(workspace).crashes == 0
 
 
+def test_a_server_used_while_it_is_stopped_for_idleness_starts_again(
+    make_workspace, supervisor, clock, tick_until
+):
+    workspace = provisioned(make_workspace, "just-in-time")
+    tick_until(supervisor, running(workspace))
+    clock.advance(minutes=31)
+    server = server_of(workspace)
+    assert supervisor.is_idle(server)
+
+    workspace_server_used(workspace)  # the CLI looks it up between the supervisor's decision and its write
+    supervisor.stop([(server, ServerState.IDLE)])
+
+    assert server_of(workspace).state == ServerState.QUEUED
+    tick_until(supervisor, running(workspace))
+
+
 def test_a_workspace_provisioned_without_a_server_gets_one_when_first_used(
     make_workspace, supervisor, tick_until, settings
 ):
