@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from workspaces.server_processes import recorded_pid
+from workspaces.server_processes import is_server_process, recorded_pid
 
 FAKE_SERVER = Path(__file__).with_name("fake_zenml_server.py")
 
@@ -43,10 +43,10 @@ def server_settings(settings, tmp_path):
     settings.ATRIUM_SERVER_IDLE_MINUTES = 30
     settings.ATRIUM_MAX_RUNNING_SERVERS = 8
     yield settings
-    # Whatever a test left running dies with it.
+    # Whatever a test left running dies with it (only if the pid is still that server: pids are reused).
     for directory in Path(settings.ATRIUM_WORKSPACE_SERVERS_DIR).glob("*"):
         pid = recorded_pid(directory)
-        if pid:
+        if is_server_process(pid, directory):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
 
