@@ -55,3 +55,17 @@ def test_use_does_not_wake_the_server_of_a_deactivated_workspace(make_workspace)
 
     workspace_server_used(workspace)
     assert WorkspaceServer.objects.get(pk=server.pk).state == ServerState.STOPPED
+
+
+def test_operators_see_each_server_in_the_admin(make_workspace, client, django_user_model):
+    from django.urls import reverse
+
+    server = workspace_server_request_start(make_workspace("watched"))
+    WorkspaceServer.objects.filter(pk=server.pk).update(last_error="it exited with code 3; log: boom")
+    operator = django_user_model.objects.create_superuser(email="ops@example.com", password="x-ops-pass-1")
+    client.force_login(operator)
+
+    listing = client.get(reverse("admin:workspaces_workspaceserver_changelist")).content.decode()
+    assert "Watched" in listing and "Queued" in listing
+    page = client.get(reverse("admin:workspaces_workspaceserver_change", args=[server.pk])).content.decode()
+    assert "it exited with code 3; log: boom" in page and server.secret_salt not in page
