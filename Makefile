@@ -10,6 +10,10 @@ PY    := $(VENV)/bin/python
 RUFF  := $(VENV)/bin/ruff
 STAMP := $(VENV)/.installed
 
+# ZenML, for the workspace servers, in a venv of its own: its dependencies never constrain the site's.
+ZENML_VENV  := .venv-zenml
+ZENML_STAMP := $(ZENML_VENV)/.installed
+
 PORT        ?= 8000
 PYTEST_ARGS ?=
 
@@ -21,18 +25,22 @@ endif
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 DEV_ENV  := DJANGO_DEBUG=1
 
-.PHONY: help install run worker test lint format clean
+.PHONY: help install zenml zenml-if-possible run worker servers test lint format clean
 
 help:
 	@echo "Atrium make targets:"
-	@echo "  make run      set up .venv, migrate, seed demo data, serve http://127.0.0.1:$(PORT) + task worker"
+	@echo "  make run      set up .venv and .venv-zenml, migrate, seed demo data, serve http://127.0.0.1:$(PORT)"
+	@echo "                with the task worker and the workspace-server supervisor"
 	@echo "                (PORT=8001 to change the port)"
-	@echo "  make test     set up .venv, then ruff, Django checks and pytest (PYTEST_ARGS='...' passes through)"
+	@echo "  make test     set up .venv and .venv-zenml, then ruff, Django checks and pytest"
+	@echo "                (PYTEST_ARGS='...' passes through)"
 	@echo "  make install  create .venv and install requirements.txt"
+	@echo "  make zenml    create .venv-zenml and install requirements-zenml.txt (ZenML, for workspace servers)"
 	@echo "  make lint     ruff check + ruff format --check"
 	@echo "  make format   ruff format + ruff check --fix"
 	@echo "  make worker   run only the background task worker (db_worker)"
-	@echo "  make clean    remove .venv, db.sqlite3 and staticfiles/"
+	@echo "  make servers  run only the workspace-server supervisor (run_workspace_servers)"
+	@echo "  make clean    remove .venv, .venv-zenml, workspace-servers/, db.sqlite3 and staticfiles/"
 
 # The venv itself: created with Python 3.12 only.
 $(PY):
@@ -53,20 +61,42 @@ $(STAMP): requirements.txt | $(PY)
 
 install: $(STAMP)
 
+# ZenML's own venv (about a minute and 216 MB); reinstalled whenever requirements-zenml.txt changes.
+$(ZENML_STAMP): requirements-zenml.txt
+	test -x $(ZENML_VENV)/bin/python || $(PYTHON) -m venv $(ZENML_VENV)
+	$(ZENML_VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off -r requirements-zenml.txt
+	@touch $@
+
+zenml: $(ZENML_STAMP)
+
+# run and test go on without ZenML (offline, no PyPI): workspaces then use the embedded provisioner
+# and the real-server test is skipped; this says so loudly.
+zenml-if-possible:
+	@$(MAKE) --no-print-directory zenml || { \
+	  echo "*** Installing ZenML into $(ZENML_VENV) failed: workspaces use the embedded provisioner" >&2; \
+	  echo "*** (no server processes) and the real-server test is skipped. Retry with 'make zenml'." >&2; }
+
 # The worker runs in its own process group (setsid) so that stopping it also stops the
-# autoreloader's child process; the EXIT trap does that when runserver ends (Ctrl-C).
-run: install
+# autoreloader's child process; the EXIT trap does that when runserver ends (Ctrl-C). The
+# workspace-server supervisor likewise; here it also stops its servers when it ends.
+run: install zenml-if-possible
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py seed_demo --base-url http://127.0.0.1:$(PORT)
 	@export $(DEV_ENV); \
 	setsid $(PY) manage.py db_worker --interval 1 & worker=$$!; \
-	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	setsid $(PY) manage.py run_workspace_servers --base-url http://127.0.0.1:$(PORT) --stop-servers-on-exit & \
+	servers=$$!; \
+	trap 'kill -TERM -- -$$worker -$$servers 2>/dev/null; wait $$worker $$servers 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
-	echo "Serving http://127.0.0.1:$(PORT)/ (task worker pid $$worker); Ctrl-C stops both."; \
+	echo "Serving http://127.0.0.1:$(PORT)/ (task worker pid $$worker, workspace servers pid $$servers);" \
+	  "Ctrl-C stops them all."; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
 	$(DEV_ENV) $(PY) manage.py db_worker --interval 1
+
+servers: install zenml
+	$(DEV_ENV) $(PY) manage.py run_workspace_servers --base-url http://127.0.0.1:$(PORT)
 
 lint: install
 	$(RUFF) check .
@@ -76,7 +106,7 @@ format: install
 	$(RUFF) format .
 	$(RUFF) check --fix .
 
-test: install
+test: install zenml-if-possible
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "*** /usr/bin/chromium is missing: the browser (e2e) tests will fail." >&2; \
 	  echo "*** To install it, run: apt-get install -y chromium" >&2; \
@@ -88,4 +118,4 @@ test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm staticfiles
+	rm -rf $(VENV) $(ZENML_VENV) workspace-servers db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm staticfiles

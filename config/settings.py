@@ -224,10 +224,34 @@ TASKS = {
     }
 }
 
-# The provisioner that starts, watches and stops workspace servers (see workspaces/provisioners/).
-ATRIUM_PROVISIONER = os.environ.get(
-    "ATRIUM_PROVISIONER", "workspaces.provisioners.embedded.EmbeddedProvisioner"
+# Workspace servers (docs/workspace-servers.md). ZenML lives in its own virtualenv (`make zenml`), so
+# its dependencies never constrain the site's.
+ATRIUM_ZENML_VENV = Path(os.environ.get("ATRIUM_ZENML_VENV", BASE_DIR / ".venv-zenml"))
+ZENML_PROVISIONER = "workspaces.provisioners.zenml.ZenMLProvisioner"
+EMBEDDED_PROVISIONER = "workspaces.provisioners.embedded.EmbeddedProvisioner"
+# The provisioner that starts, watches and stops workspace servers (see workspaces/provisioners/): a real
+# ZenML server per workspace when ZenML is installed, else the embedded stand-in.
+ZENML_INSTALLED = any(ATRIUM_ZENML_VENV.glob("lib/python3*/site-packages/zenml/__init__.py"))
+ATRIUM_PROVISIONER = os.environ.get("ATRIUM_PROVISIONER") or (
+    ZENML_PROVISIONER if ZENML_INSTALLED else EMBEDDED_PROVISIONER
 )
+# Each workspace server's directory (its SQLite store, ZenML config and log) is <this>/<workspace UUID>.
+ATRIUM_WORKSPACE_SERVERS_DIR = Path(
+    os.environ.get("ATRIUM_WORKSPACE_SERVERS_DIR", BASE_DIR / "workspace-servers")
+)
+# The command that runs one server, "{port}" replaced; None: uvicorn from ATRIUM_ZENML_VENV (tests use a
+# stand-in script).
+ATRIUM_WORKSPACE_SERVER_COMMAND = None
+ATRIUM_SERVER_PORTS = os.environ.get("ATRIUM_SERVER_PORTS", "8231-8999")  # servers listen on 127.0.0.1
+# The address users and the CLI reach a server at ({port}, {workspace_id} = the slug, {uuid}); behind a
+# reverse proxy e.g. https://{workspace_id}.ws.example.com.
+ATRIUM_SERVER_URL_TEMPLATE = os.environ.get("ATRIUM_SERVER_URL_TEMPLATE", "http://127.0.0.1:{port}")
+ATRIUM_SERVER_IDLE_MINUTES = float(os.environ.get("ATRIUM_SERVER_IDLE_MINUTES", "30"))
+ATRIUM_MAX_RUNNING_SERVERS = int(os.environ.get("ATRIUM_MAX_RUNNING_SERVERS", "8"))
+ATRIUM_SERVER_MAX_CRASHES = int(os.environ.get("ATRIUM_SERVER_MAX_CRASHES", "5"))
+ATRIUM_SERVER_START_TIMEOUT_SECONDS = float(os.environ.get("ATRIUM_SERVER_START_TIMEOUT_SECONDS", "90"))
+ATRIUM_SERVER_RESTART_BACKOFF_SECONDS = float(os.environ.get("ATRIUM_SERVER_RESTART_BACKOFF_SECONDS", "2"))
+ATRIUM_SERVER_HEALTH_SECONDS = float(os.environ.get("ATRIUM_SERVER_HEALTH_SECONDS", "10"))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

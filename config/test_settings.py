@@ -15,6 +15,9 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 ATRIUM_EMBEDDED_PHASE_SECONDS = 0
+# Quick tests need no ZenML: the embedded provisioner, whatever is installed (the supervisor's tests
+# choose the zenml one with a stand-in server command).
+ATRIUM_PROVISIONER = EMBEDDED_PROVISIONER  # noqa: F405
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared memory: the browser tests' live server then has connections of its own

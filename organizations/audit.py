@@ -67,6 +67,7 @@ class AuditAction(models.TextChoices):
     WORKSPACE_AVAILABLE = "workspace.available", "Workspace available"
     WORKSPACE_PROVISIONING_FAILED = "workspace.provisioning_failed", "Provisioning failed"
     WORKSPACE_PROVISIONING_RETRY = "workspace.provisioning_retry", "Provisioning retried"
+    WORKSPACE_SERVER_FAILED = "workspace.server_failed", "Workspace server kept failing"
     WORKSPACE_DEACTIVATE = "workspace.deactivate", "Workspace deactivated"
     WORKSPACE_REACTIVATE = "workspace.reactivate", "Workspace reactivated"
     WORKSPACE_ROLE_ASSIGN = "workspace_role.assign", "Workspace role given"

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from organizations.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from .models import RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceRoleAssignment
+from .models import RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceRoleAssignment, WorkspaceServer
 
 
 class WorkspaceLabelInline(ReadOnlyInline):
@@ -33,3 +33,13 @@ class WorkspaceRoleAssignmentAdmin(ReadOnlyAdmin):
 @admin.register(RetiredWorkspaceId)
 class RetiredWorkspaceIdAdmin(ReadOnlyAdmin):
     list_display = ["slug", "retired_at"]
+
+
+@admin.register(WorkspaceServer)
+class WorkspaceServerAdmin(ReadOnlyAdmin):
+    """What the supervisor sees: each server's state and, for a crash, the last lines of its log."""
+
+    list_display = ["workspace", "state", "port", "pid", "version", "crashes", "restarts", "last_used_at"]
+    list_filter = ["state"]
+    search_fields = ["workspace__slug"]
+    exclude = ["secret_salt"]  # not a secret, but nothing an operator needs to see

@@ -301,6 +301,17 @@ class WorkspaceServerSecret(models.Model):
         return f"server secret of {self.workspace}"
 
 
+class ServerState(models.TextChoices):
+    """Where a workspace's server process is in its life (see workspaces/supervisor.py)."""
+
+    STOPPED = "stopped", "Stopped"  # no process, and none wanted (not provisioned, deactivated, failed)
+    QUEUED = "queued", "Queued"  # wanted: the supervisor starts it when there is room
+    STARTING = "starting", "Starting"  # launched; not yet reported in and answering /health
+    RUNNING = "running", "Running"  # reported in and answering /health
+    BACKING_OFF = "backing_off", "Waiting to restart"  # it stopped unexpectedly; restarts at restart_at
+    IDLE = "idle", "Idle"  # stopped for lack of use; queued again when someone uses the workspace
+
+
 class WorkspaceServer(models.Model):
     """The actual state of a workspace's server process, as the supervisor and the server report it.
 
@@ -311,6 +322,11 @@ class WorkspaceServer(models.Model):
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="server")
     secret_salt = models.CharField(max_length=64)
+    state = models.CharField(max_length=20, choices=ServerState.choices, default=ServerState.STOPPED)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When a start was last asked for.")
+    crashes = models.PositiveIntegerField(default=0, help_text="Unexpected stops in a row.")
+    restart_at = models.DateTimeField(null=True, blank=True, help_text="When a crashed server restarts.")
+    stopped_at = models.DateTimeField(null=True, blank=True)
     port = models.PositiveIntegerField(null=True, blank=True, unique=True)
     pid = models.PositiveIntegerField(null=True, blank=True)
     version = models.CharField(max_length=40, blank=True)
@@ -323,6 +339,11 @@ class WorkspaceServer(models.Model):
 
     def __str__(self):
         return f"server of {self.workspace}"
+
+    @property
+    def is_up(self) -> bool:
+        """Has the server reported in since it was started, and answered its last health check?"""
+        return self.state == ServerState.RUNNING
 
 
 class OnboardingStep(models.Model):

@@ -24,10 +24,15 @@ class Provisioner(ABC):
 
     `start` is called from a background task, never from a request; it reports its phases through
     `report(phase_words)` so the overview can show progress, and returns once the server answers.
+    A `supervised` provisioner's servers are run by `manage.py run_workspace_servers` instead: its
+    `start` only asks for the server and returns None; the supervisor makes the workspace available
+    once the server is up (`workspaces.services.lifecycle.workspace_server_up`).
     """
 
+    supervised: bool = False
+
     @abstractmethod
-    def start(self, workspace, *, report: Callable[[str], None]) -> ServerInfo: ...
+    def start(self, workspace, *, report: Callable[[str], None]) -> ServerInfo | None: ...
 
     @abstractmethod
     def health(self, workspace) -> Health: ...

@@ -1,7 +1,9 @@
 """A workspace's lifecycle: provisioning (by the background task), retry, deactivation, reactivation.
 
 People's lifecycle actions need `manage_workspace_lifecycle` on the workspace; provisioning itself
-is the system's (the task acts for nobody).
+is the system's (the task acts for nobody), and so are the supervisor's steps (`workspace_server_up`,
+`workspace_server_failed`, `workspace_provisioning_progress`), which is why the package does not export
+them beside the people's services.
 """
 
 import logging
@@ -14,7 +16,7 @@ from organizations.audit import AuditAction, audit_record
 from organizations.errors import ConflictError
 
 from ..models import DesiredState, Workspace, WorkspaceStatus
-from ..provisioners import ProvisioningError, get_provisioner
+from ..provisioners import ProvisioningError, ServerInfo, get_provisioner
 from ..roles import MANAGE_WORKSPACE_LIFECYCLE
 
 logger = logging.getLogger(__name__)
@@ -94,31 +96,86 @@ def workspace_provision(*, workspace_pk) -> Workspace | None:
                     after={"status": WorkspaceStatus.FAILED, "reason": reason},
                 )
         return workspace
-    with transaction.atomic():
-        became_available = _set_status(
-            workspace,
-            WorkspaceStatus.AVAILABLE,
-            READY_REASON,
-            while_provisioning=True,
-            server_url=server.url,
-            server_version=server.version,
-        )
-        if became_available:
-            audit_record(
-                organization=workspace.organization,
-                acting_user=None,
-                action=AuditAction.WORKSPACE_AVAILABLE,
-                target=workspace,
-                after={
-                    "status": WorkspaceStatus.AVAILABLE,
-                    "server_url": server.url,
-                    "version": server.version,
-                },
-            )
-    if not became_available:
+    if server is None:  # a supervised provisioner: the supervisor calls workspace_server_up later
+        return workspace
+    if not workspace_server_up(workspace=workspace, server=server):
         provisioner.stop(workspace)
         workspace.refresh_from_db()
     return workspace
+
+
+@transaction.atomic
+def workspace_server_up(*, workspace: Workspace, server: ServerInfo) -> bool:
+    """The workspace's server answers at `server`: a workspace being provisioned becomes available
+    (audited); an available one only records the server's address and version if they changed (a
+    restart on another port, an upgrade). Returns whether the workspace is available now."""
+    if _set_status(
+        workspace,
+        WorkspaceStatus.AVAILABLE,
+        READY_REASON,
+        while_provisioning=True,
+        server_url=server.url,
+        server_version=server.version,
+    ):
+        audit_record(
+            organization=workspace.organization,
+            acting_user=None,
+            action=AuditAction.WORKSPACE_AVAILABLE,
+            target=workspace,
+            after={"status": WorkspaceStatus.AVAILABLE, "server_url": server.url, "version": server.version},
+        )
+        return True
+    available = Workspace.objects.filter(
+        pk=workspace.pk, status=WorkspaceStatus.AVAILABLE, desired_state=DesiredState.AVAILABLE
+    )
+    available.exclude(server_url=server.url, server_version=server.version).update(
+        server_url=server.url, server_version=server.version, updated_at=timezone.now()
+    )
+    return available.exists()
+
+
+def workspace_provisioning_progress(*, workspace: Workspace, phase: str) -> bool:
+    """Show a supervised start's phase as the reason of a workspace being provisioned (no audit)."""
+    return _set_status(workspace, WorkspaceStatus.PENDING, phase[:300], while_provisioning=True)
+
+
+@transaction.atomic
+def workspace_server_failed(*, workspace: Workspace, reason: str) -> bool:
+    """The workspace's server keeps failing: a workspace that should run turns `failed` with `reason`
+    (its admins may retry). Audited as a provisioning failure while it was being provisioned, else as a
+    server failure. Returns whether the status changed."""
+    rows = Workspace.objects.filter(
+        pk=workspace.pk,
+        status__in=[WorkspaceStatus.PENDING, WorkspaceStatus.AVAILABLE],
+        desired_state=DesiredState.AVAILABLE,
+    )
+    before = rows.values_list("status", flat=True).first()
+    if before is None:
+        return False
+    now = timezone.now()
+    reason = reason[:300]
+    if not rows.filter(status=before).update(
+        status=WorkspaceStatus.FAILED, status_reason=reason, status_changed_at=now, updated_at=now
+    ):
+        return False
+    workspace.status, workspace.status_reason, workspace.status_changed_at = (
+        WorkspaceStatus.FAILED,
+        reason,
+        now,
+    )
+    audit_record(
+        organization=workspace.organization,
+        acting_user=None,
+        action=(
+            AuditAction.WORKSPACE_PROVISIONING_FAILED
+            if before == WorkspaceStatus.PENDING
+            else AuditAction.WORKSPACE_SERVER_FAILED
+        ),
+        target=workspace,
+        before={"status": before},
+        after={"status": WorkspaceStatus.FAILED, "reason": reason},
+    )
+    return True
 
 
 @transaction.atomic

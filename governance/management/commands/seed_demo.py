@@ -544,7 +544,11 @@ class Command(BaseCommand):
 
         # Provisioned here rather than by the worker so the demo is ready when the command ends. The
         # embedded provisioner's pauses only exist to let a person watch the phases; nobody watches here.
-        with override_settings(ATRIUM_EMBEDDED_PHASE_SECONDS=0):
+        # Embedded even when real servers are configured: a dozen ZenML servers booting at once would
+        # swamp a laptop; the supervisor gives each demo workspace a real server when it is first used.
+        with override_settings(
+            ATRIUM_EMBEDDED_PHASE_SECONDS=0, ATRIUM_PROVISIONER=settings.EMBEDDED_PROVISIONER
+        ):
             for workspace, spec in created:
                 if spec.fails:
                     failing = f"{__name__}.{DemoFailureProvisioner.__name__}"
