@@ -66,3 +66,19 @@ def test_a_lookup_counts_as_use_of_the_server(logged_in_cli, available):
 def test_lookups_need_a_user_token(zenml, workspace):
     assert zenml.workspaces("").status_code == 401
     assert zenml.workspace(zenml.server_token(workspace), workspace.pk).status_code == 401
+
+
+def test_an_idle_server_reads_as_pending_and_is_woken_by_the_lookup(logged_in_cli, available, settings):
+    """With supervised servers (the zenml provisioner), a workspace whose server was stopped for
+    idleness answers `pending`, so the CLI waits and asks again, and the lookup queues the server."""
+    from workspaces.models import ServerState
+
+    settings.ATRIUM_PROVISIONER = "workspaces.provisioners.zenml.ZenMLProvisioner"
+    WorkspaceServer.objects.update_or_create(
+        workspace=available, defaults={"secret_salt": "s", "state": ServerState.IDLE}
+    )
+    zenml, token = logged_in_cli
+    assert zenml.workspace(token, available.pk).json()["status"] == "pending"
+    assert WorkspaceServer.objects.get(workspace=available).state == ServerState.QUEUED
+    WorkspaceServer.objects.filter(workspace=available).update(state=ServerState.RUNNING)
+    assert zenml.workspace(token, available.pk).json()["status"] == "available"

@@ -23,6 +23,7 @@ from config.site import site_url
 from organizations.audit import client_ip
 from organizations.errors import NotFoundError, PermissionDeniedError
 from workspaces.models import WorkspaceServer
+from workspaces.provisioners import get_provisioner
 from workspaces.services.servers import workspace_server_reported_in, workspace_server_used
 
 from .. import services
@@ -183,6 +184,13 @@ def _iso(value) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
+def _server_is_up(workspace) -> bool:
+    try:
+        return workspace.server.is_up
+    except WorkspaceServer.DoesNotExist:
+        return False
+
+
 def workspace_read(workspace) -> dict:
     """A workspace as ZenML's `WorkspaceRead` (`zenml/login/pro/workspace/models.py`): `name` is the
     workspace ID people type in `zenml login <id>`."""
@@ -193,6 +201,11 @@ def workspace_read(workspace) -> dict:
         reported_version = ""
     version = reported_version or workspace.server_version or ZENML_VERSION
     server_url = workspace.server_address
+    status = workspace.status
+    if status == "available" and get_provisioner().supervised and not _server_is_up(workspace):
+        # Idle (stopped for lack of use) or starting again: the CLI waits on "pending" and asks again;
+        # the lookup itself woke the server (`workspace_server_used`).
+        status = "pending"
     return {
         "id": str(workspace.pk),
         "name": workspace.slug,
@@ -207,7 +220,7 @@ def workspace_read(workspace) -> dict:
         },
         "desired_state": workspace.desired_state,
         "state_reason": workspace.status_reason,
-        "status": workspace.status,
+        "status": status,
         "zenml_service": {
             "configuration": {"version": version},
             "status": {"server_url": server_url, "version": version} if server_url else None,
