@@ -1,0 +1,156 @@
+"""The contract with the real ZenML: a ZenML 0.98 server started by the supervisor through the `zenml`
+provisioner against a live Atrium, the unmodified `zenml` command line logging in through the device
+flow (approved in the browser), a two-step pipeline run, the checklist ticked by the server's own
+calls, and a Viewer refused by the server when deleting someone else's pipeline.
+
+Skipped when ZenML's virtualenv is missing (`make zenml`) or Chromium is. About a minute.
+"""
+
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import Page, expect
+
+from organizations.models import Membership
+from workspaces.models import OnboardingStep, Workspace, WorkspaceStatus
+from workspaces.services import workspace_create, workspace_provision, workspace_role_assign
+
+ZENML_BIN = Path(django_settings.ATRIUM_ZENML_VENV) / "bin"
+VERIFY_URL = re.compile(r"(http://\S+/devices/verify/\S*)")
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not (ZENML_BIN / "zenml").exists(), reason="ZenML is not installed: make zenml"),
+]
+
+FIRST_PIPELINE = """
+from zenml import pipeline, step
+
+
+@step
+def load() -> list[int]:
+    return [1, 2, 3]
+
+
+@step
+def total(numbers: list[int]) -> int:
+    return sum(numbers)
+
+
+@pipeline
+def first_pipeline():
+    total(load())
+
+
+if __name__ == "__main__":
+    first_pipeline()
+"""
+
+
+class Terminal:
+    """One person's terminal: its own HOME and ZenML configuration, the unmodified `zenml` CLI."""
+
+    def __init__(self, home: Path, control_plane: str):
+        home.mkdir(parents=True, exist_ok=True)
+        self.home = home
+        self.env = {
+            "PATH": f"{ZENML_BIN}:/usr/bin:/bin",
+            "HOME": str(home),
+            "ZENML_CONFIG_PATH": str(home / "zenml"),
+            "ZENML_ANALYTICS_OPT_IN": "false",
+            "ZENML_PRO_API_URL": control_plane,
+        }
+
+    def run(self, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            args, cwd=self.home, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+    def login(self, page: Page, live_server, workspace_id: str, email: str, password: str) -> None:
+        """`zenml login <workspace-id>`, approving the device in the browser as `email`."""
+        cli = subprocess.Popen(
+            [str(ZENML_BIN / "zenml"), "login", workspace_id],
+            cwd=self.home, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        output, url = "", None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = cli.stdout.readline()
+            output += line
+            joined = re.sub(r"\s*\n\s*", "", output)  # the CLI wraps the long URL over lines
+            found = VERIFY_URL.search(joined)
+            if found and "workspace=" in found.group(1):
+                url = found.group(1)
+        assert url, f"zenml login printed no verification URL:\n{output}"
+        page.context.clear_cookies()
+        page.goto(url)
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text("Your terminal is logged in")).to_be_visible()
+        rest, _ = cli.communicate(timeout=90)
+        assert cli.returncode == 0, f"zenml login failed:\n{output}{rest}"
+        assert "Connected to ZenML Pro server" in rest
+
+
+def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
+    page: Page, live_server, settings, tmp_path, owner, organization, make_user, password
+):
+    from workspaces.supervisor import Supervisor
+
+    settings.ATRIUM_BASE_URL = live_server.url
+    settings.ATRIUM_PROVISIONER = settings.ZENML_PROVISIONER
+    settings.ATRIUM_WORKSPACE_SERVERS_DIR = tmp_path / "servers"
+    settings.ATRIUM_WORKSPACE_SERVER_COMMAND = None  # uvicorn from ZenML's own virtualenv
+    settings.ATRIUM_SERVER_PORTS = "31000-31999"
+    settings.ATRIUM_SERVER_HEALTH_SECONDS = 5
+
+    viewer = make_user("viewer@example.com", "Vera Viewer")
+    from organizations.services import membership_add
+
+    membership_add(organization=organization, user=viewer, role="member", acting_user=owner)
+    workspace = workspace_create(
+        organization=organization, slug="real-ws", display_name="Real workspace", acting_user=owner
+    )
+    workspace_role_assign(workspace=workspace, user=viewer, role="viewer", acting_user=owner)
+    workspace_provision(workspace_pk=workspace.pk)
+
+    supervisor = Supervisor()
+    try:
+        deadline = time.monotonic() + 120
+        while Workspace.objects.get(pk=workspace.pk).status != WorkspaceStatus.AVAILABLE:
+            assert time.monotonic() < deadline, "the workspace's server did not come up in 120 s"
+            supervisor.tick()
+            time.sleep(0.2)
+
+        control_plane = f"{live_server.url}/zenml-api"
+        owner_terminal = Terminal(tmp_path / "owner", control_plane)
+        owner_terminal.login(page, live_server, "real-ws", owner.email, password)
+        assert OnboardingStep.objects.filter(workspace=workspace, key="cli_login").exists()
+
+        created = owner_terminal.run("zenml", "project", "register", "demo", "--set")
+        assert created.returncode == 0, created.stdout + created.stderr
+        (owner_terminal.home / "run.py").write_text(FIRST_PIPELINE)
+        run = owner_terminal.run(str(ZENML_BIN / "python"), "run.py", timeout=180)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert OnboardingStep.objects.filter(workspace=workspace, key="first_pipeline").exists()
+
+        # The Viewer may look, but the server asks Atrium before deleting someone else's pipeline.
+        viewer_terminal = Terminal(tmp_path / "viewer", control_plane)
+        viewer_terminal.login(page, live_server, "real-ws", viewer.email, password)
+        viewer_terminal.run("zenml", "project", "set", "demo")
+        listed = viewer_terminal.run("zenml", "pipeline", "list")
+        assert "first_pipeline" in listed.stdout, listed.stdout + listed.stderr
+        deleted = viewer_terminal.run("zenml", "pipeline", "delete", "first_pipeline", "-y")
+        assert deleted.returncode != 0
+        assert "permission" in (deleted.stdout + deleted.stderr).lower()
+        still = owner_terminal.run("zenml", "pipeline", "list")
+        assert "first_pipeline" in still.stdout
+        assert Membership.objects.filter(user=viewer, organization=organization).exists()
+    finally:
+        supervisor.stop_everything()
