@@ -228,6 +228,8 @@ TASKS = {
 # its dependencies never constrain the site's.
 ATRIUM_ZENML_VENV = Path(os.environ.get("ATRIUM_ZENML_VENV", BASE_DIR / ".venv-zenml"))
 ZENML_PROVISIONER = "workspaces.provisioners.zenml.ZenMLProvisioner"
+# Called by the supervisor when a workspace's server comes up (workspace, server URL).
+ATRIUM_SERVER_UP_HOOKS = ["control_plane.workspace_setup.workspace_first_project_create"]
 EMBEDDED_PROVISIONER = "workspaces.provisioners.embedded.EmbeddedProvisioner"
 # The provisioner that starts, watches and stops workspace servers (see workspaces/provisioners/): a real
 # ZenML server per workspace when ZenML is installed, else the embedded stand-in.

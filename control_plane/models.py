@@ -74,9 +74,14 @@ class Device(models.Model):
         return f"zenml CLI on {host}" + (f" ({self.os})" if self.os else "")
 
 
+# Atrium's own identity on every workspace server (a ZenML service account with this external id).
+ATRIUM_SERVICE_ID = uuid.UUID("6d7a3e1c-3f2b-5a8e-9c41-a7e1c0de5e01")
+
+
 class TokenKind(models.TextChoices):
     USER = "user", "User"
     SERVER = "server", "Workspace server"
+    SERVICE = "service", "Atrium itself, towards one workspace's server"
 
 
 class AccessToken(models.Model):
@@ -109,7 +114,7 @@ class AccessToken(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(kind="user", user__isnull=False, workspace__isnull=True)
-                    | models.Q(kind="server", user__isnull=True, workspace__isnull=False)
+                    | models.Q(kind__in=["server", "service"], user__isnull=True, workspace__isnull=False)
                 ),
                 name="access_token_one_holder",
             )

@@ -75,6 +75,8 @@ from organizations.access import VIEW_WORKSPACE_PERMISSION, Access
 from organizations.models import Membership
 from workspaces.roles import ACTION_KEYS, RESOURCE_KEYS, cell
 
+from .models import ATRIUM_SERVICE_ID
+
 logger = logging.getLogger(__name__)
 
 RESOURCE_TYPES: dict[str, str] = {
@@ -158,9 +160,10 @@ class Decider:
     """Answers one request's role questions for one user in one workspace, with one `Access` (the
     user's permissions there are read once, whatever the number of resources asked about)."""
 
-    def __init__(self, *, access: Access | None, workspace):
+    def __init__(self, *, access: Access | None, workspace, service: bool = False):
         self.workspace = workspace
         self.access = access
+        self.service = service
         self._answers: dict[tuple[str, str], bool] = {}
 
     @classmethod
@@ -171,6 +174,8 @@ class Decider:
             external_id = uuid.UUID(str(external_id))
         except ValueError:
             return cls(access=None, workspace=workspace)
+        if external_id == ATRIUM_SERVICE_ID:  # Atrium setting the server up: everything
+            return cls(access=None, workspace=workspace, service=True)
         membership = (
             Membership.objects.select_related("user")
             .filter(organization_id=workspace.organization_id, user__zenml_identity__external_id=external_id)
@@ -191,7 +196,7 @@ class Decider:
                     action,
                     self.workspace.pk,
                 )
-            self._answers[key] = bool(
+            self._answers[key] = self.service or bool(
                 permission and self.access is not None and self.access.can(permission, self.workspace)
             )
         return self._answers[key]

@@ -73,7 +73,7 @@ class Terminal:
     def login(self, page: Page, live_server, workspace_id: str, email: str, password: str) -> None:
         """`zenml login <workspace-id>`, approving the device in the browser as `email`."""
         cli = subprocess.Popen(
-            [str(ZENML_BIN / "zenml"), "login", workspace_id],
+            [str(ZENML_BIN / "zenml"), "login", workspace_id, "--project", "default"],
             cwd=self.home, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         output, url = "", None
@@ -109,6 +109,7 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
     settings.ATRIUM_WORKSPACE_SERVER_COMMAND = None  # uvicorn from ZenML's own virtualenv
     settings.ATRIUM_SERVER_PORTS = "31000-31999"
     settings.ATRIUM_SERVER_HEALTH_SECONDS = 5
+    settings.ATRIUM_SERVER_UP_HOOKS = ["control_plane.workspace_setup.workspace_first_project_create"]
 
     viewer = make_user("viewer@example.com", "Vera Viewer")
     from organizations.services import membership_add
@@ -133,8 +134,7 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
         owner_terminal.login(page, live_server, "real-ws", owner.email, password)
         assert OnboardingStep.objects.filter(workspace=workspace, key="cli_login").exists()
 
-        created = owner_terminal.run("zenml", "project", "register", "demo", "--set")
-        assert created.returncode == 0, created.stdout + created.stderr
+        # The login command of the overview set the project Atrium created: a pipeline runs at once.
         (owner_terminal.home / "run.py").write_text(FIRST_PIPELINE)
         run = owner_terminal.run(str(ZENML_BIN / "python"), "run.py", timeout=180)
         assert run.returncode == 0, run.stdout + run.stderr
@@ -143,7 +143,6 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
         # The Viewer may look, but the server asks Atrium before deleting someone else's pipeline.
         viewer_terminal = Terminal(tmp_path / "viewer", control_plane)
         viewer_terminal.login(page, live_server, "real-ws", viewer.email, password)
-        viewer_terminal.run("zenml", "project", "set", "demo")
         listed = viewer_terminal.run("zenml", "pipeline", "list")
         assert "first_pipeline" in listed.stdout, listed.stdout + listed.stderr
         deleted = viewer_terminal.run("zenml", "pipeline", "delete", "first_pipeline", "-y")

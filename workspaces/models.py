@@ -18,6 +18,8 @@ from .roles import WORKSPACE_PERMISSIONS, WORKSPACE_ROLES, WorkspaceRoleKey, per
 
 # Where the ZenML-compatible control plane is served on this site (the `zenml` CLI's "Pro API").
 ZENML_CONTROL_PLANE_PATH = "/zenml-api"
+# The project a workspace server gets when it first comes up, set active by the login command.
+FIRST_PROJECT = "default"
 
 
 class WorkspaceStatus(models.TextChoices):
@@ -134,7 +136,10 @@ class Workspace(models.Model):
     def login_command(self) -> str:
         """What a person types to connect the `zenml` command line: the workspace ID, and the address
         of this site's ZenML-compatible control plane (ZenML's "Pro API"), where the CLI asks for it."""
-        return f"export ZENML_PRO_API_URL={site_url(ZENML_CONTROL_PLANE_PATH)}\nzenml login {self.slug}"
+        return (
+            f"export ZENML_PRO_API_URL={site_url(ZENML_CONTROL_PLANE_PATH)}\n"
+            f"zenml login {self.slug} --project {FIRST_PROJECT}"
+        )
 
     @property
     def server_address(self) -> str:

@@ -47,6 +47,7 @@ from django.conf import settings
 from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import DesiredState, ServerState, Workspace, WorkspaceServer, WorkspaceStatus
 from .provisioners import ServerInfo, get_provisioner
@@ -251,6 +252,16 @@ class Supervisor:
             what = "answer /health" if server.reported_at else "report in to Atrium and answer /health"
             self.crashed(server, f"it did not {what} within {seconds} s")
 
+    def run_up_hooks(self, workspace, url: str) -> None:
+        """What other apps do when a server comes up (`ATRIUM_SERVER_UP_HOOKS`, dotted paths called with
+        the workspace and the server's URL; e.g. the control plane creates the first project). A hook
+        that fails is logged; the server stays up."""
+        for path in getattr(settings, "ATRIUM_SERVER_UP_HOOKS", ()):
+            try:
+                import_string(path)(workspace, url)
+            except Exception:
+                logger.exception("%s failed for the server of %s", path, workspace.slug)
+
     def came_up(self, server: WorkspaceServer) -> None:
         now = self.clock()
         WorkspaceServer.objects.filter(pk=server.pk, state=ServerState.STARTING).update(
@@ -260,6 +271,7 @@ class Supervisor:
         self.health_failures.pop(server.pk, None)
         url = self.provisioner.server_url(server, server.port)
         workspace_server_up(workspace=server.workspace, server=ServerInfo(url=url, version=server.version))
+        self.run_up_hooks(server.workspace, url)
         logger.info(
             "The server of %s is up at %s (pid %s), %.1f s after its start",
             server.workspace.slug,

@@ -4,6 +4,8 @@ from .access_tokens import (
     server_token_issue,
     server_user_authorize,
     server_workspace_for,
+    service_identity_authorize,
+    service_token_issue,
     workspace_admin_level,
 )
 from .devices import (
@@ -17,6 +19,8 @@ from .devices import (
 from .usage import usage_event_record
 
 __all__ = [
+    "service_identity_authorize",
+    "service_token_issue",
     "device_approve",
     "device_authorization_start",
     "device_deny",

@@ -18,7 +18,7 @@ from workspaces.services import onboarding_step_complete
 from workspaces.services.servers import workspace_server_ensure, workspace_server_used
 
 from ..errors import OAuthError
-from ..models import AccessToken, Device, DeviceStatus, TokenKind
+from ..models import ATRIUM_SERVICE_ID, AccessToken, Device, DeviceStatus, TokenKind
 from ..selectors import external_identity_for
 from ..tokens import SERVER_TOKEN_LIFETIME, token_encode
 
@@ -106,3 +106,29 @@ def server_workspace_for(value: str) -> Workspace:
     if workspace is None:
         raise NotFoundError("No such workspace.")
     return workspace
+
+
+SERVICE_TOKEN_LIFETIME = timedelta(minutes=10)
+
+
+def service_token_issue(*, workspace: Workspace) -> str:
+    """A short-lived token with which Atrium itself logs in to `workspace`'s server (to set it up:
+    its first project). Called by the system, never by a person."""
+    token = AccessToken.objects.create(
+        kind=TokenKind.SERVICE, workspace=workspace, expires_at=timezone.now() + SERVICE_TOKEN_LIFETIME
+    )
+    return token_encode(token.pk)
+
+
+def service_identity_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
+    """Atrium itself, to the one workspace server its service `token` was issued for: an admin service
+    account (ZenML's `ExternalUserModel`)."""
+    if token.workspace_id != workspace.pk:
+        raise PermissionDeniedError("This token is for another workspace.")
+    return {
+        "id": str(ATRIUM_SERVICE_ID),
+        "username": "atrium",
+        "name": "Atrium",
+        "is_superuser": True,
+        "is_service_account": True,
+    }

@@ -88,6 +88,21 @@ def user_authenticated(view):
     return wrapper
 
 
+def user_or_service_authenticated(view):
+    """A user's token, or Atrium's own service token for one workspace (`service_token_issue`: how
+    Atrium logs in to a workspace server to set it up); puts it on `request.user_token`."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        service = access_token_get(bearer_token(request), kind=TokenKind.SERVICE)
+        if service is not None:
+            request.user_token = service
+            return view(request, *args, **kwargs)
+        return user_authenticated(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _json_body(request):
     try:
         return json.loads(request.body or b"null")
@@ -283,12 +298,16 @@ def workspace_status(request):
 
 
 @machine_endpoint("GET")
-@user_authenticated
+@user_or_service_authenticated
 def authorize_server(request):
     """`GET users/authorize_server?server_id=<workspace uuid>`: who the Bearer's user is to that
     workspace's server (ZenML's `ExternalUserModel`). 401 bad token, 403 may not open, 404 unknown."""
     try:
         workspace = services.server_workspace_for(request.GET.get("server_id", ""))
+        if request.user_token.kind == TokenKind.SERVICE:
+            return JsonResponse(
+                services.service_identity_authorize(token=request.user_token, workspace=workspace)
+            )
         return JsonResponse(services.server_user_authorize(token=request.user_token, workspace=workspace))
     except NotFoundError:
         return _error(404, "Unknown workspace server.")

@@ -26,7 +26,10 @@ def test_overview_shows_identity_connection_and_a_fresh_checklist(owner_client, 
     page = overview(owner_client, "fraud-detection")
     assert "Fraud detection" in page and "Catches fraud." in page
     assert "http://testserver/w/fraud-detection/" in page
-    assert "export ZENML_PRO_API_URL=http://testserver/zenml-api\nzenml login fraud-detection" in page
+    assert (
+        "export ZENML_PRO_API_URL=http://testserver/zenml-api\nzenml login fraud-detection --project default"
+        in page
+    )
     assert "0 of 5" in page
     for item in CHECKLIST:
         assert item.title in page
@@ -42,7 +45,10 @@ def test_the_workspace_url_and_login_command_use_the_address_the_site_is_served_
     url = reverse("workspaces:overview", args=["port-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="http://localhost:8302/w/port-ws/"' in page
-    assert 'data-copy="export ZENML_PRO_API_URL=http://localhost:8302/zenml-api\nzenml login port-ws"' in page
+    assert (
+        'data-copy="export ZENML_PRO_API_URL=http://localhost:8302/zenml-api\nzenml login port-ws --project default"'
+        in page
+    )
     assert ":8000" not in page
 
 
@@ -56,7 +62,7 @@ def test_the_workspace_url_and_login_command_use_the_configured_base_url(
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="https://atrium.example.com/w/public-ws/"' in page
     assert (
-        'data-copy="export ZENML_PRO_API_URL=https://atrium.example.com/zenml-api\nzenml login public-ws"'
+        'data-copy="export ZENML_PRO_API_URL=https://atrium.example.com/zenml-api\nzenml login public-ws --project default"'
         in page
     )
     assert "localhost:8302" not in page
@@ -191,4 +197,6 @@ def test_the_login_command_arrives_with_the_last_status_poll(owner_client, make_
     assert "connect-panel" not in polling  # still provisioning: nothing to connect to yet
     made_available("polled-ws")
     last = owner_client.get(status_url, HTTP_HX_REQUEST="true").content.decode()
-    assert 'id="connect-panel" hx-swap-oob="true"' in last and "zenml login polled-ws" in last
+    assert (
+        'id="connect-panel" hx-swap-oob="true"' in last and "zenml login polled-ws --project default" in last
+    )

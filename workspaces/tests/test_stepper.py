@@ -45,7 +45,10 @@ def test_walk_through_the_stepper_creates_the_workspace(owner_client, organizati
     assert "Fraud detection" in overview and "appears here as soon as the workspace is ready" in overview
     Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.AVAILABLE)  # as the worker would
     overview = owner_client.get(response["Location"]).content.decode()
-    assert "export ZENML_PRO_API_URL=http://testserver/zenml-api\nzenml login fraud-detection" in overview
+    assert (
+        "export ZENML_PRO_API_URL=http://testserver/zenml-api\nzenml login fraud-detection --project default"
+        in overview
+    )
 
 
 def test_back_and_validation_errors_keep_every_entry(owner_client, organization, make_workspace):
