@@ -233,7 +233,7 @@ ATRIUM_SERVER_UP_HOOKS = ["control_plane.workspace_setup.workspace_first_project
 EMBEDDED_PROVISIONER = "workspaces.provisioners.embedded.EmbeddedProvisioner"
 # The provisioner that starts, watches and stops workspace servers (see workspaces/provisioners/): a real
 # ZenML server per workspace when ZenML is installed, else the embedded stand-in.
-ZENML_INSTALLED = any(ATRIUM_ZENML_VENV.glob("lib/python3*/site-packages/zenml/__init__.py"))
+ZENML_INSTALLED = (ATRIUM_ZENML_VENV / ".installed").exists()  # written by `make zenml` once pip succeeded
 ATRIUM_PROVISIONER = os.environ.get("ATRIUM_PROVISIONER") or (
     ZENML_PROVISIONER if ZENML_INSTALLED else EMBEDDED_PROVISIONER
 )

@@ -112,7 +112,7 @@ ACTIONS: dict[str, str] = {
     "delete": "delete",
     "share": "share",
     "read_secret_value": "update",
-    "client": "create",
+    "client": "update",  # a connector's client carries its credentials: for those who may change it
     "promote": "update",
     "prune": "delete",
     "backup_restore": "delete",

@@ -48,20 +48,32 @@ def workspace_by_name_or_id(value: str) -> Workspace | None:
         return workspaces.filter(slug=str(value).lower()).first()
 
 
-def workspaces_for_lookup(*, user, name: str = "", url: str = "") -> list[Workspace]:
+def token_organization_id(token):
+    """The organization a user token may act in: the one its device was approved for."""
+    workspace = token.device.workspace if token.device_id else None
+    return workspace.organization_id if workspace is not None else None
+
+
+def workspaces_for_lookup(*, user, name: str = "", url: str = "", organization_id=None) -> list[Workspace]:
     """The workspaces `user` may see that ZenML's `GET /workspaces` asked for: by name (the workspace
-    ID), by server URL, or all of them; each organization's checked with one `Access`."""
+    ID), by server URL, or all of them; each organization's checked with one `Access`. With
+    `organization_id`, only that organization's (a device approved there acts nowhere else)."""
     if not user.is_active:
         return []
     if not name and not url:
         found = []
-        for organization in Organization.objects.filter(memberships__user=user):
+        organizations = Organization.objects.filter(memberships__user=user)
+        if organization_id is not None:
+            organizations = organizations.filter(pk=organization_id)
+        for organization in organizations:
             access = Access.for_user(user, organization)
             found.extend(
                 workspace_list_for_user(organization=organization, access=access).select_related("server")
             )
         return found
     candidates = Workspace.objects.live().filter(organization__memberships__user=user)
+    if organization_id is not None:
+        candidates = candidates.filter(organization_id=organization_id)
     if name:
         candidates = candidates.filter(slug=name.lower())
     candidates = candidates.select_related("organization", "server")

@@ -254,8 +254,8 @@ class Supervisor:
 
     def run_up_hooks(self, workspace, url: str) -> None:
         """What other apps do when a server comes up (`ATRIUM_SERVER_UP_HOOKS`, dotted paths called with
-        the workspace and the server's URL; e.g. the control plane creates the first project). A hook
-        that fails is logged; the server stays up."""
+        the workspace and the server's local URL; e.g. the control plane creates the first project). A
+        hook that fails is logged; the server stays up."""
         for path in getattr(settings, "ATRIUM_SERVER_UP_HOOKS", ()):
             try:
                 import_string(path)(workspace, url)
@@ -271,7 +271,8 @@ class Supervisor:
         self.health_failures.pop(server.pk, None)
         url = self.provisioner.server_url(server, server.port)
         workspace_server_up(workspace=server.workspace, server=ServerInfo(url=url, version=server.version))
-        self.run_up_hooks(server.workspace, url)
+        # Hooks talk to the server on this machine, never through its public address (a proxy).
+        self.run_up_hooks(server.workspace, f"http://127.0.0.1:{server.port}")
         logger.info(
             "The server of %s is up at %s (pid %s), %.1f s after its start",
             server.workspace.slug,
@@ -440,6 +441,12 @@ class Supervisor:
                     used_meanwhile = row.filter(last_used_at__isnull=False)
                 if used_meanwhile.update(state=ServerState.QUEUED, queued_at=now, pid=None, stopped_at=now):
                     continue
+            # Reactivated while it was being stopped: the new start request wins (queue it again).
+            requeued = state == ServerState.STOPPED and row.filter(SHOULD_RUN).update(
+                state=ServerState.QUEUED, queued_at=now, pid=None, stopped_at=now
+            )
+            if requeued:
+                continue
             row.update(state=state, pid=None, stopped_at=now)
 
     def stop_everything(self) -> None:

@@ -69,8 +69,12 @@ def server_user_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
     access = Access.for_user(user, workspace.organization)
     if not user.is_active or not access.can(VIEW_WORKSPACE_PERMISSION, workspace):
         raise PermissionDeniedError("This user may not open this workspace.")
+    approved_for = token.device.workspace if token.device_id else None
+    if approved_for is not None and approved_for.organization_id != workspace.organization_id:
+        raise PermissionDeniedError("This login was approved for another organization.")
+    at_approved_workspace = approved_for is not None and approved_for.pk == workspace.pk
     identity = external_identity_for(user)
-    if token.first_used_at is None:
+    if token.first_used_at is None and at_approved_workspace:
         token.first_used_at = timezone.now()
         AccessToken.objects.filter(pk=token.pk).update(first_used_at=token.first_used_at)
         if token.device_id:
@@ -82,7 +86,7 @@ def server_user_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
                 principal=user,
                 after={"workspace": workspace.slug},
             )
-    if token.device_id:
+    if at_approved_workspace:  # the device approved for this workspace logged in to its server
         onboarding_step_complete(workspace=workspace, key=onboarding.CLI_LOGIN)
     workspace_server_used(workspace)
     return {

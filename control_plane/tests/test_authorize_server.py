@@ -106,3 +106,20 @@ def test_an_unknown_server_is_not_recognised(logged_in_cli):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 404
+
+
+def test_a_login_approved_in_one_organization_acts_nowhere_else(logged_in_cli, developer, workspace):
+    """The device was approved for a workspace of Acme ML; the same person's workspace in their own
+    organization is out of its reach (lookup and server exchange), and no checklist elsewhere ticks."""
+    from workspaces.models import OnboardingStep
+
+    zenml, token = logged_in_cli
+    elsewhere = organization_create(name="Side Project", acting_user=developer)
+    other = workspace_create(
+        organization=elsewhere, slug="side-ws", display_name="Side", acting_user=developer
+    )
+    assert zenml.authorize_server(token, other).status_code == 403
+    assert zenml.workspace(token, other.pk).status_code == 404
+    assert zenml.workspaces(token, workspace_name="side-ws").json() == []
+    assert not OnboardingStep.objects.filter(workspace=other, key="cli_login").exists()
+    assert zenml.authorize_server(token, workspace).status_code == 200

@@ -214,7 +214,18 @@ def test_a_check_costs_four_queries_whatever_the_number_of_resources(zenml, rbac
     """The token, the user with their membership, their organization and workspace permissions."""
     developer = external_identity_for(persona_world.users["ws_developer"]).external_id
     many = [f"{PROJECT}:pipeline/{uuid.uuid4()}" for _ in range(10)] + [STACK, SECRET, RUNS]
+    zenml.check_permissions(rbac.token, developer, "read", [STACK])  # the first call also notes use
     with CaptureQueriesContext(connection) as queries:
         response = zenml.check_permissions(rbac.token, developer, "read", many)
     assert all(response.json().values())
     assert len(queries) == 4, [q["sql"] for q in queries]
+
+
+def test_a_server_asking_about_roles_is_in_use(zenml, rbac, persona_world):
+    """A server busy with pipelines calls the control plane, so it is not stopped as idle."""
+    from workspaces.models import WorkspaceServer
+
+    developer = external_identity_for(persona_world.users["ws_developer"]).external_id
+    WorkspaceServer.objects.filter(workspace=persona_world.workspace).update(last_used_at=None)
+    zenml.check_permissions(rbac.token, developer, "read", [STACK])
+    assert WorkspaceServer.objects.get(workspace=persona_world.workspace).last_used_at is not None

@@ -9,6 +9,7 @@ services, `selectors` and `rbac`; these views only translate.
 import ipaddress
 import json
 import logging
+import time
 import uuid
 from functools import wraps
 from urllib.parse import urlencode
@@ -30,7 +31,12 @@ from .. import services
 from ..errors import OAuthError
 from ..models import TokenKind
 from ..rbac import Decider, resource_parse
-from ..selectors import access_token_get, workspace_by_name_or_id, workspaces_for_lookup
+from ..selectors import (
+    access_token_get,
+    token_organization_id,
+    workspace_by_name_or_id,
+    workspaces_for_lookup,
+)
 from ..tokens import SERVER_TOKEN_LIFETIME, USER_TOKEN_LIFETIME, bearer_token
 
 logger = logging.getLogger(__name__)
@@ -58,6 +64,20 @@ def _oauth_error(error: OAuthError) -> JsonResponse:
     return JsonResponse({"error": error.code, "error_description": error.description}, status=error.status)
 
 
+# When this process last told the supervisor that a workspace's server is busy (see below).
+_busy_noted: dict[object, float] = {}
+BUSY_NOTE_SECONDS = 30
+
+
+def _note_server_busy(workspace) -> None:
+    """A server calling us (role checks, usage events) is in use, so not idle; noted at most every
+    BUSY_NOTE_SECONDS per process, so role checks stay free of the extra write."""
+    now = time.monotonic()
+    if now - _busy_noted.get(workspace.pk, float("-inf")) >= BUSY_NOTE_SECONDS:
+        _busy_noted[workspace.pk] = now
+        workspace_server_used(workspace)
+
+
 def server_authenticated(view):
     """Require a workspace server's token; puts it on `request.server_token`."""
 
@@ -67,6 +87,7 @@ def server_authenticated(view):
         if token is None:
             return _error(401, "Invalid or expired token.")
         request.server_token = token
+        _note_server_busy(token.workspace)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -249,7 +270,12 @@ def workspace_detail(request, workspace_id):
     """`GET workspaces/{id}`: one workspace the token's user may see (else 404)."""
     workspace = workspace_by_name_or_id(str(workspace_id))
     user = request.user_token.user
-    if workspace is None or workspace not in workspaces_for_lookup(user=user, name=workspace.slug):
+    visible = workspaces_for_lookup(
+        user=user,
+        name=workspace.slug if workspace else "",
+        organization_id=token_organization_id(request.user_token),
+    )
+    if workspace is None or workspace not in visible:
         return _error(404, "No such workspace.")
     workspace_server_used(workspace)
     return JsonResponse(workspace_read(workspace))
@@ -268,7 +294,12 @@ def workspace_list(request):
     """`GET workspaces?workspace_name=…|url=…&member_only=…&offset=…&limit=…`: a bare JSON array of
     the workspaces the token's user may see (member_only changes nothing: nobody sees others')."""
     name, url = request.GET.get("workspace_name", ""), request.GET.get("url", "")
-    found = workspaces_for_lookup(user=request.user_token.user, name=name, url=url)
+    found = workspaces_for_lookup(
+        user=request.user_token.user,
+        name=name,
+        url=url,
+        organization_id=token_organization_id(request.user_token),
+    )
     offset = _int_param(request, "offset", 0, 10**6)
     limit = _int_param(request, "limit", 20, 1000)
     page = found[offset : offset + limit]

@@ -306,3 +306,19 @@ def test_a_server_whose_workspace_is_gone_is_stopped(make_workspace, supervisor,
 def test_the_command_has_nothing_to_supervise_with_the_embedded_provisioner(capsys):
     call_command("run_workspace_servers")
     assert "nothing to supervise" in capsys.readouterr().out
+
+
+def test_a_reactivation_while_the_server_is_being_stopped_starts_it_again(
+    make_workspace, supervisor, tick_until, owner
+):
+    """The supervisor decided to stop the server (deactivated), and the workspace was reactivated
+    before the stop was recorded: the new start request wins instead of leaving it pending forever."""
+    workspace = provisioned(make_workspace, "flip-flop")
+    tick_until(supervisor, running(workspace))
+    workspace_deactivate(workspace=workspace, acting_user=owner)
+    decided = server_of(workspace)  # what the supervisor read when it decided to stop it
+    workspace_reactivate(workspace=Workspace.objects.get(pk=workspace.pk), acting_user=owner)
+    workspace_provision(workspace_pk=workspace.pk)
+    supervisor.stop([(decided, ServerState.STOPPED)])
+    assert server_of(workspace).state == ServerState.QUEUED
+    tick_until(supervisor, lambda: status_of(workspace) == WorkspaceStatus.AVAILABLE)

@@ -18,7 +18,7 @@ ZENML_PYTHON = Path(django_settings.ATRIUM_ZENML_VENV) / "bin" / "python"
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        not ZENML_PYTHON.exists(), reason=f"ZenML is not installed ({ZENML_PYTHON}): make zenml"
+        not django_settings.ZENML_INSTALLED, reason=f"ZenML is not installed ({ZENML_PYTHON}): make zenml"
     ),
 ]
 
