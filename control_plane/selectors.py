@@ -12,6 +12,9 @@ from workspaces.selectors import workspace_list_for_user
 from .models import AccessToken, DeviceStatus, ExternalIdentity, TokenKind
 from .tokens import token_decode
 
+# Workspaces whose server may talk to the control plane.
+RUNNABLE = frozenset({WorkspaceStatus.PENDING, WorkspaceStatus.AVAILABLE})
+
 
 def access_token_get(value: str, *, kind: str) -> AccessToken | None:
     """The live token of `kind` that `value` carries, or None: unknown, forged, expired, revoked, of a
@@ -28,8 +31,8 @@ def access_token_get(value: str, *, kind: str) -> AccessToken | None:
         return None
     if token.device_id and token.device.status != DeviceStatus.APPROVED:
         return None
-    if kind == TokenKind.SERVER and token.workspace.status == WorkspaceStatus.DELETED:
-        return None
+    if kind == TokenKind.SERVER and token.workspace.status not in RUNNABLE:
+        return None  # a server of a deactivated, failed or deleted workspace gets nothing more
     return token
 
 

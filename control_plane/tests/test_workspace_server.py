@@ -67,3 +67,13 @@ def test_expired_tokens_and_unanswered_requests_are_forgotten(zenml, workspace, 
     zenml.server_token(workspace)
     assert AccessToken.objects.count() == 1  # the new server token
     assert list(Device.objects.values_list("status", flat=True)) == ["approved"]
+
+
+def test_a_deactivated_workspaces_server_gets_nothing_more(zenml, workspace, owner):
+    from workspaces.services import workspace_deactivate
+
+    Workspace.objects.filter(pk=workspace.pk).update(status=WorkspaceStatus.AVAILABLE)
+    token = zenml.server_token(workspace)
+    assert zenml.workspace_status(token, workspace).status_code == 200
+    workspace_deactivate(workspace=Workspace.objects.get(pk=workspace.pk), acting_user=owner)
+    assert zenml.workspace_status(token, workspace).status_code == 401

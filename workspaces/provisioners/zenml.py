@@ -49,6 +49,10 @@ def servers_dir() -> Path:
     return Path(settings.ATRIUM_WORKSPACE_SERVERS_DIR)
 
 
+# Lifetime of the tokens a workspace server issues to people (see `environment`).
+SERVER_JWT_MINUTES = 10
+
+
 class ZenMLProvisioner(Provisioner):
     supervised = True
 
@@ -118,6 +122,9 @@ class ZenMLProvisioner(Provisioner):
             "ZENML_ANALYTICS_OPT_IN": "false",
             "ZENML_SERVER_DEPLOYMENT_TYPE": "cloud",
             "ZENML_SERVER_JWT_SECRET_KEY": server_secret(server, JWT_KEY),
+            # The server's own tokens are short, so a removed member or a deactivated user loses the
+            # server within minutes: the CLI exchanges its Atrium token again by itself.
+            "ZENML_SERVER_JWT_TOKEN_EXPIRE_MINUTES": str(SERVER_JWT_MINUTES),
             "ZENML_SERVER_SERVER_URL": self.server_url(server, port),
             "ZENML_SERVER_PRO_API_URL": control_plane,
             "ZENML_SERVER_PRO_DASHBOARD_URL": site_url(),
