@@ -48,3 +48,15 @@ def test_usage_events_need_the_servers_token(zenml, workspace, logged_in_cli):
     _, user_token = logged_in_cli
     assert zenml.usage_event(user_token, workspace, "pipeline_run").status_code == 401
     assert counts(workspace) == {}
+
+
+def test_the_overview_shows_what_the_server_counted(client, owner, workspace):
+    from django.urls import reverse
+
+    from control_plane.models import UsageCount
+
+    for feature, total in [("pipeline", 2), ("pipeline_run", 3), ("project", 1)]:
+        UsageCount.objects.create(workspace=workspace, feature=feature, total=total)
+    client.force_login(owner)
+    page = client.get(reverse("workspaces:overview", args=[workspace.slug])).content.decode()
+    assert "2 pipelines, 3 runs, 1 project" in page
