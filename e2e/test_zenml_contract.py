@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 
 from organizations.models import Membership
 from workspaces.models import OnboardingStep, Workspace, WorkspaceStatus
+from workspaces.onboarding import FIRST_PIPELINE_COMMAND
 from workspaces.services import workspace_create, workspace_provision, workspace_role_assign
 
 ZENML_BIN = Path(django_settings.ATRIUM_ZENML_VENV) / "bin"
@@ -26,29 +27,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not django_settings.ZENML_INSTALLED, reason="ZenML is not installed: make zenml"),
 ]
-
-FIRST_PIPELINE = """
-from zenml import pipeline, step
-
-
-@step
-def load() -> list[int]:
-    return [1, 2, 3]
-
-
-@step
-def total(numbers: list[int]) -> int:
-    return sum(numbers)
-
-
-@pipeline
-def first_pipeline():
-    total(load())
-
-
-if __name__ == "__main__":
-    first_pipeline()
-"""
 
 
 class Terminal:
@@ -70,12 +48,12 @@ class Terminal:
             args, cwd=self.home, env=self.env, capture_output=True, text=True, timeout=timeout, check=False
         )
 
-    def login(self, page: Page, live_server, workspace_id: str, email: str, password: str) -> None:
-        """`zenml login <workspace-id>`, approving the device in the browser as `email`."""
+    def login(self, page: Page, command: str, email: str, password: str) -> None:
+        """The overview's login command as a person pastes it, approving the device as `email`."""
         log = self.home / "login.log"
         with log.open("w") as out:  # a file, not a pipe: reading it can never block past the deadline
             cli = subprocess.Popen(
-                [str(ZENML_BIN / "zenml"), "login", workspace_id, "--project", "default"],
+                ["bash", "-c", command],
                 cwd=self.home, env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         try:
@@ -133,18 +111,20 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
 
         control_plane = f"{live_server.url}/zenml-api"
         owner_terminal = Terminal(tmp_path / "owner", control_plane)
-        owner_terminal.login(page, live_server, "real-ws", owner.email, password)
+        login_command = Workspace.objects.get(pk=workspace.pk).login_command
+        assert login_command.startswith(f"export ZENML_PRO_API_URL={control_plane}\n")
+        owner_terminal.login(page, login_command, owner.email, password)
         assert OnboardingStep.objects.filter(workspace=workspace, key="cli_login").exists()
 
-        # The login command of the overview set the project Atrium created: a pipeline runs at once.
-        (owner_terminal.home / "run.py").write_text(FIRST_PIPELINE)
-        run = owner_terminal.run(str(ZENML_BIN / "python"), "run.py", timeout=180)
+        # The login command of the overview set the project Atrium created: the checklist's "Run a
+        # first pipeline" command, exactly as a person pastes it, runs at once.
+        run = owner_terminal.run("bash", "-c", FIRST_PIPELINE_COMMAND, timeout=180)
         assert run.returncode == 0, run.stdout + run.stderr
         assert OnboardingStep.objects.filter(workspace=workspace, key="first_pipeline").exists()
 
         # The Viewer may look, but the server asks Atrium before deleting someone else's pipeline.
         viewer_terminal = Terminal(tmp_path / "viewer", control_plane)
-        viewer_terminal.login(page, live_server, "real-ws", viewer.email, password)
+        viewer_terminal.login(page, login_command, viewer.email, password)
         listed = viewer_terminal.run("zenml", "pipeline", "list")
         assert "first_pipeline" in listed.stdout, listed.stdout + listed.stderr
         deleted = viewer_terminal.run("zenml", "pipeline", "delete", "first_pipeline", "-y")
