@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,16 +29,13 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 # A development key is only acceptable with DEBUG on: anyone who knows the key can forge sessions
-# and password-reset links, so a production process refuses to start without its own.
+# and password-reset links. Without DJANGO_SECRET_KEY and DEBUG off the key stays empty: commands that
+# sign nothing (check, makemigrations, migrate) still run, but the site refuses to start
+# (config.wsgi / config.asgi: `config.startup`), and anything that signs fails.
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it to a long random string that stays the same across "
-            "restarts, e.g. export DJANGO_SECRET_KEY=\"$(python -c 'import secrets; "
-            "print(secrets.token_urlsafe(50))')\" (or set DJANGO_DEBUG=1 for local development)."
-        )
+if not SECRET_KEY and DEBUG:
     SECRET_KEY = "django-insecure-atrium-local-development-key-do-not-deploy"
+
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")

@@ -14,3 +14,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+from config.startup import refuse_to_serve_without_secret_key  # noqa: E402 - settings are set up now
+
+refuse_to_serve_without_secret_key()
