@@ -226,6 +226,9 @@ ATRIUM_ZENML_VENV = Path(os.environ.get("ATRIUM_ZENML_VENV", BASE_DIR / ".venv-z
 ZENML_PROVISIONER = "workspaces.provisioners.zenml.ZenMLProvisioner"
 # Called by the supervisor when a workspace's server comes up (workspace, server URL).
 ATRIUM_SERVER_UP_HOOKS = ["control_plane.workspace_setup.workspace_first_project_create"]
+# Called by the supervisor every ATRIUM_SERVER_WATCH_SECONDS for each running server (same arguments).
+ATRIUM_SERVER_WATCH_HOOKS = ["control_plane.workspace_setup.workspace_onboarding_pull"]
+ATRIUM_SERVER_WATCH_SECONDS = float(os.environ.get("ATRIUM_SERVER_WATCH_SECONDS", "3"))
 EMBEDDED_PROVISIONER = "workspaces.provisioners.embedded.EmbeddedProvisioner"
 # The provisioner that starts, watches and stops workspace servers (see workspaces/provisioners/): a real
 # ZenML server per workspace when ZenML is installed, else the embedded stand-in.

@@ -16,6 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 ATRIUM_EMBEDDED_PHASE_SECONDS = 0
 ATRIUM_SERVER_UP_HOOKS = []  # stand-in servers have no API to set up; the contract test turns them on
+ATRIUM_SERVER_WATCH_HOOKS = []
 # Quick tests need no ZenML: the embedded provisioner, whatever is installed (the supervisor's tests
 # choose the zenml one with a stand-in server command).
 ATRIUM_PROVISIONER = EMBEDDED_PROVISIONER  # noqa: F405

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from workspaces.models import ZENML_CONTROL_PLANE_PATH
 
-from .views import api, pages
+from .views import api, pages, workspace_pages
 
 app_name = "control_plane"
 
@@ -32,4 +32,10 @@ urlpatterns = [
     path(ZENML_CONTROL_PLANE_PATH.strip("/") + "/", include(api_urlpatterns)),
     path("devices/verify/", pages.device_verify, name="device_verify"),
     path("api/auth/login", pages.browser_login, name="browser_login"),
+    # Inside a workspace: what its ZenML server holds, read as the viewer
+    path("w/<str:workspace_slug>/pipelines/", workspace_pages.pipeline_list, name="pipelines"),
+    path("w/<str:workspace_slug>/runs/", workspace_pages.run_list, name="runs"),
+    path("w/<str:workspace_slug>/runs/<uuid:run_id>/", workspace_pages.run_detail, name="run"),
+    path("w/<str:workspace_slug>/stacks/", workspace_pages.stack_list, name="stacks"),
+    path("w/<str:workspace_slug>/docs", workspace_pages.api_docs, name="api_docs"),
 ]

@@ -20,6 +20,8 @@ from .roles import WORKSPACE_PERMISSIONS, WORKSPACE_ROLES, WorkspaceRoleKey, per
 ZENML_CONTROL_PLANE_PATH = "/zenml-api"
 # The project a workspace server gets when it first comes up, set active by the login command.
 FIRST_PROJECT = "default"
+# The ZenML release workspaces run (requirements-zenml.txt pins it); the CLI should match it.
+ZENML_VERSION = "0.98.0"
 
 
 class WorkspaceStatus(models.TextChoices):
@@ -140,6 +142,16 @@ class Workspace(models.Model):
             f"export ZENML_PRO_API_URL={site_url(ZENML_CONTROL_PLANE_PATH)}\n"
             f"zenml login {self.slug} --project {FIRST_PROJECT}"
         )
+
+    @property
+    def connect_commands(self) -> list[tuple[str, str]]:
+        """The overview's connect steps, one command each: install the CLI, point it at Atrium, log in."""
+        export, login = self.login_command.split("\n")
+        return [
+            ("Install the ZenML command line", f'pip install "zenml=={ZENML_VERSION}"'),
+            ("Point it at this Atrium", export),
+            ("Log in to this workspace", login),
+        ]
 
     @property
     def server_address(self) -> str:

@@ -6,6 +6,8 @@ never by a click. Items are independent: one not done yet is simply to do, whate
 
 from dataclasses import dataclass
 
+from .models import ZENML_VERSION
+
 # A whole first pipeline: write run.py (two steps), then run it. Copied as it is into a terminal.
 FIRST_PIPELINE_COMMAND = """cat > run.py <<'EOF'
 from zenml import pipeline, step
@@ -36,6 +38,8 @@ FIRST_PIPELINE = "first_pipeline"
 REGISTER_STACK = "register_stack"
 INVITE_TEAMMATE = "invite_teammate"
 DOCUMENT_WORKSPACE = "document_workspace"
+# Ticked by what happens on the workspace's server (the control plane reports it), not on a page.
+TICKED_BY_SERVER = frozenset({CLI_LOGIN, FIRST_PIPELINE, REGISTER_STACK})
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ CHECKLIST = [
         CLI_LOGIN,
         "Log in from the command line",
         "Connect your terminal to this workspace.",
-        'pip install "zenml==0.98.0"\n{login_command}',
+        f'pip install "zenml=={ZENML_VERSION}"\n{{login_command}}',
     ),
     ChecklistItem(
         FIRST_PIPELINE,
@@ -104,6 +108,11 @@ class Checklist:
     @property
     def complete(self) -> bool:
         return self.done_count == self.total
+
+    @property
+    def waits_for_server(self) -> bool:
+        """Is an item pending that the workspace's server ticks (so the overview keeps asking)?"""
+        return any(not entry.done and entry.item.key in TICKED_BY_SERVER for entry in self.entries)
 
     @property
     def percent(self) -> int:

@@ -99,6 +99,7 @@ class Supervisor:
         self.exit_codes: dict[int, int] = {}
         self.health_failures: dict[int, int] = {}  # server pk → failed checks in a row
         self.checked_at: dict[int, datetime] = {}  # server pk → last health check
+        self.watched_at: dict[int, datetime] = {}  # server pk → last run of the watch hooks
         self.adopted = False
         self.swept_at: datetime | None = None
         self.waiting_for_room: set[int] = set()
@@ -252,15 +253,27 @@ class Supervisor:
             what = "answer /health" if server.reported_at else "report in to Atrium and answer /health"
             self.crashed(server, f"it did not {what} within {seconds} s")
 
-    def run_up_hooks(self, workspace, url: str) -> None:
-        """What other apps do when a server comes up (`ATRIUM_SERVER_UP_HOOKS`, dotted paths called with
-        the workspace and the server's local URL; e.g. the control plane creates the first project). A
-        hook that fails is logged; the server stays up."""
-        for path in getattr(settings, "ATRIUM_SERVER_UP_HOOKS", ()):
+    def run_hooks(self, setting: str, workspace, url: str) -> None:
+        """What other apps do with a server (dotted paths in `setting`, called with the workspace and the
+        server's local URL): when it comes up (`ATRIUM_SERVER_UP_HOOKS`; e.g. the control plane creates
+        the first project) and while it runs (`ATRIUM_SERVER_WATCH_HOOKS`; e.g. the control plane reads
+        its onboarding state). A hook that fails is logged; the server stays up."""
+        for path in getattr(settings, setting, ()):
             try:
                 import_string(path)(workspace, url)
-            except Exception:
-                logger.exception("%s failed for the server of %s", path, workspace.slug)
+            except Exception as error:
+                if setting == "ATRIUM_SERVER_WATCH_HOOKS":  # asked again in a few seconds: no trace
+                    logger.warning("%s failed for the server of %s: %s", path, workspace.slug, error)
+                else:
+                    logger.exception("%s failed for the server of %s", path, workspace.slug)
+
+    def watch(self, server: WorkspaceServer) -> None:
+        now = self.clock()
+        last = self.watched_at.get(server.pk)
+        if last is not None and now - last < timedelta(seconds=settings.ATRIUM_SERVER_WATCH_SECONDS):
+            return
+        self.watched_at[server.pk] = now
+        self.run_hooks("ATRIUM_SERVER_WATCH_HOOKS", server.workspace, f"http://127.0.0.1:{server.port}")
 
     def came_up(self, server: WorkspaceServer) -> None:
         now = self.clock()
@@ -272,7 +285,7 @@ class Supervisor:
         url = self.provisioner.server_url(server, server.port)
         workspace_server_up(workspace=server.workspace, server=ServerInfo(url=url, version=server.version))
         # Hooks talk to the server on this machine, never through its public address (a proxy).
-        self.run_up_hooks(server.workspace, f"http://127.0.0.1:{server.port}")
+        self.run_hooks("ATRIUM_SERVER_UP_HOOKS", server.workspace, f"http://127.0.0.1:{server.port}")
         logger.info(
             "The server of %s is up at %s (pid %s), %.1f s after its start",
             server.workspace.slug,
@@ -286,6 +299,7 @@ class Supervisor:
         if not self.is_alive(server):
             self.crashed(server, self.exit_reason(server))
             return
+        self.watch(server)
         last = self.checked_at.get(server.pk)
         if last is not None and now - last < timedelta(seconds=settings.ATRIUM_SERVER_HEALTH_SECONDS):
             return

@@ -20,6 +20,7 @@ urlpatterns = [
     # A workspace's own pages
     path("w/<str:workspace_slug>/", views.workspace_overview, name="overview"),
     path("w/<str:workspace_slug>/status/", views.workspace_status, name="status"),
+    path("w/<str:workspace_slug>/onboarding/", views.workspace_onboarding, name="onboarding"),
     path("w/<str:workspace_slug>/retry/", views.workspace_retry, name="retry"),
     path("w/<str:workspace_slug>/deactivate/", views.workspace_deactivate, name="deactivate"),
     path("w/<str:workspace_slug>/reactivate/", views.workspace_reactivate, name="reactivate"),

@@ -1,6 +1,7 @@
 """Every change the control plane makes, one function each (see each module)."""
 
 from .access_tokens import (
+    person_server_token_issue,
     server_token_issue,
     server_user_authorize,
     server_workspace_for,
@@ -19,6 +20,7 @@ from .devices import (
 from .usage import usage_event_record
 
 __all__ = [
+    "person_server_token_issue",
     "service_identity_authorize",
     "service_token_issue",
     "device_approve",

@@ -124,6 +124,20 @@ def service_token_issue(*, workspace: Workspace) -> str:
     return token_encode(token.pk)
 
 
+PERSON_TOKEN_LIFETIME = timedelta(minutes=10)
+
+
+def person_server_token_issue(*, user, workspace: Workspace) -> str:
+    """A short-lived token with which Atrium's pages read `workspace`'s server as `user` (the server
+    exchanges it for the user's workspace JWT). Only for someone who may open the workspace; it is
+    sent to the workspace's server, never to the browser."""
+    Access.for_user(user, workspace.organization).require(VIEW_WORKSPACE_PERMISSION, workspace)
+    token = AccessToken.objects.create(
+        kind=TokenKind.USER, user=user, expires_at=timezone.now() + PERSON_TOKEN_LIFETIME
+    )
+    return token_encode(token.pk)
+
+
 def service_identity_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
     """Atrium itself, to the one workspace server its service `token` was issued for: an admin service
     account (ZenML's `ExternalUserModel`)."""

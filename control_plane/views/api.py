@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from config.site import site_url
 from organizations.audit import client_ip
 from organizations.errors import NotFoundError, PermissionDeniedError
-from workspaces.models import WorkspaceServer
+from workspaces.models import ZENML_VERSION, WorkspaceServer
 from workspaces.provisioners import get_provisioner
 from workspaces.services.servers import workspace_server_reported_in, workspace_server_used
 
@@ -43,8 +43,6 @@ logger = logging.getLogger(__name__)
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CLIENT_CREDENTIALS_GRANT = "client_credentials"
-# The ZenML version Atrium's workspaces run, for a workspace whose server has not reported yet.
-ZENML_VERSION = "0.98.0"
 
 
 def machine_endpoint(*methods):

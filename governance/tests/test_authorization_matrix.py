@@ -62,6 +62,12 @@ MATRIX = {
     "workspaces:role_delete": {"POST": "organizations.manage_policies"},
     "workspaces:overview": {"GET": "workspace:view_workspace"},
     "workspaces:status": {"GET": "workspace:view_workspace"},
+    "workspaces:onboarding": {"GET": "workspace:view_workspace"},
+    "control_plane:pipelines": {"GET": "workspace:view_workspace"},
+    "control_plane:runs": {"GET": "workspace:view_workspace"},
+    "control_plane:run": {"GET": "workspace:view_workspace"},
+    "control_plane:stacks": {"GET": "workspace:view_workspace"},
+    "control_plane:api_docs": {"GET": "workspace:view_workspace"},
     "workspaces:retry": {"POST": "workspace:manage_workspace_lifecycle"},
     "workspaces:deactivate": {"POST": "workspace:manage_workspace_lifecycle"},
     "workspaces:reactivate": {"POST": "workspace:manage_workspace_lifecycle"},
@@ -145,6 +151,7 @@ def world(persona_world):
         "user_id": w.target.pk,
         "role_id": w.custom_role.pk,
         "assignment_id": w.target_assignment.pk,
+        "run_id": "5f0c1a52-3b8e-4d6f-9a71-2c4e8b9d0f13",  # a pipeline run on the workspace's server
     }
     return w.users, kwargs, holds
 

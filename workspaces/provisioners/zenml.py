@@ -31,7 +31,6 @@ from .base import Health, Provisioner
 
 logger = logging.getLogger(__name__)
 
-ZENML_VERSION = "0.98.0"  # what requirements-zenml.txt pins; a server reports its own at start-up
 UVICORN_ARGS = [
     "-m",
     "uvicorn",

@@ -45,10 +45,8 @@ def test_the_workspace_url_and_login_command_use_the_address_the_site_is_served_
     url = reverse("workspaces:overview", args=["port-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="http://localhost:8302/w/port-ws/"' in page
-    assert (
-        'data-copy="export ZENML_PRO_API_URL=http://localhost:8302/zenml-api\nzenml login port-ws --project default"'
-        in page
-    )
+    assert 'data-copy="export ZENML_PRO_API_URL=http://localhost:8302/zenml-api"' in page
+    assert 'data-copy="zenml login port-ws --project default"' in page
     assert ":8000" not in page
 
 
@@ -61,10 +59,8 @@ def test_the_workspace_url_and_login_command_use_the_configured_base_url(
     url = reverse("workspaces:overview", args=["public-ws"])
     page = owner_client.get(url, HTTP_HOST="localhost:8302", SERVER_PORT="8302").content.decode()
     assert 'data-copy="https://atrium.example.com/w/public-ws/"' in page
-    assert (
-        'data-copy="export ZENML_PRO_API_URL=https://atrium.example.com/zenml-api\nzenml login public-ws --project default"'
-        in page
-    )
+    assert 'data-copy="export ZENML_PRO_API_URL=https://atrium.example.com/zenml-api"' in page
+    assert 'data-copy="zenml login public-ws --project default"' in page
     assert "localhost:8302" not in page
 
 

@@ -264,6 +264,19 @@ def workspace_status(request):
     return render(request, "workspaces/overview.html#status-panel", _overview_context(request))
 
 
+@require_GET
+@workspace_view()
+def workspace_onboarding(request):
+    """Polled by the overview while the server has checklist items to tick. Unchanged: 204, so htmx
+    leaves the panel alone (an open "Show command" stays open); changed: the new panel."""
+    if not request.htmx:
+        return redirect("workspaces:overview", workspace_slug=request.workspace.slug)
+    context = _overview_context(request)
+    if request.GET.get("done") == str(context["checklist"].done_count):
+        return HttpResponse(status=204)
+    return render(request, "workspaces/overview.html#onboarding-panel", context)
+
+
 @require_POST
 @workspace_view()
 def workspace_retry(request):
