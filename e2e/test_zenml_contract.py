@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from organizations.models import Membership
 from workspaces.models import OnboardingStep, Workspace, WorkspaceStatus
-from workspaces.onboarding import FIRST_PIPELINE_COMMAND
+from workspaces.onboarding import CHECKLIST, FIRST_PIPELINE_COMMAND, REGISTER_STACK
 from workspaces.services import workspace_create, workspace_provision, workspace_role_assign
 
 ZENML_BIN = Path(django_settings.ATRIUM_ZENML_VENV) / "bin"
@@ -27,6 +27,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not django_settings.ZENML_INSTALLED, reason="ZenML is not installed: make zenml"),
 ]
+
+
+def checklist_command(key: str) -> str:
+    return next(item.command for item in CHECKLIST if item.key == key)
 
 
 class Terminal:
@@ -90,6 +94,8 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
     settings.ATRIUM_SERVER_PORTS = "31000-31999"
     settings.ATRIUM_SERVER_HEALTH_SECONDS = 5
     settings.ATRIUM_SERVER_UP_HOOKS = ["control_plane.workspace_setup.workspace_first_project_create"]
+    settings.ATRIUM_SERVER_WATCH_HOOKS = ["control_plane.workspace_setup.workspace_onboarding_pull"]
+    settings.ATRIUM_SERVER_WATCH_SECONDS = 1
 
     viewer = make_user("viewer@example.com", "Vera Viewer")
     from organizations.services import membership_add
@@ -121,6 +127,28 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
         run = owner_terminal.run("bash", "-c", FIRST_PIPELINE_COMMAND, timeout=180)
         assert run.returncode == 0, run.stdout + run.stderr
         assert OnboardingStep.objects.filter(workspace=workspace, key="first_pipeline").exists()
+
+        # The checklist's "Register a stack" command; the supervisor sees the stack on the server.
+        registered = owner_terminal.run("bash", "-c", checklist_command(REGISTER_STACK))
+        assert registered.returncode == 0, registered.stdout + registered.stderr
+        deadline = time.monotonic() + 15
+        while not OnboardingStep.objects.filter(workspace=workspace, key=REGISTER_STACK).exists():
+            assert time.monotonic() < deadline, "'Register a stack' did not tick within 15 s"
+            supervisor.tick()
+            time.sleep(0.5)
+
+        # Atrium's pages read the server as the owner: the run, its two steps, the stack.
+        page.goto(f"{live_server.url}/w/{workspace.slug}/runs/")
+        page.get_by_role("link", name=re.compile(r"^first_pipeline-")).first.click()
+        steps = page.get_by_role("region", name="Steps of this run")
+        expect(steps.get_by_role("cell", name="load", exact=True)).to_be_visible()
+        expect(steps.get_by_role("cell", name="total", exact=True)).to_be_visible()
+        expect(steps.get_by_text("Completed")).to_have_count(2)
+        page.get_by_role("link", name="Stacks").click()
+        expect(page.get_by_role("cell", name="my-stack", exact=True)).to_be_visible()
+        page.get_by_role("link", name="Overview").click()
+        for item in ("Log in from the command line", "Run a first pipeline", "Register a stack"):
+            expect(page.get_by_text(f"{item} (done)")).to_be_attached()
 
         # The Viewer may look, but the server asks Atrium before deleting someone else's pipeline.
         viewer_terminal = Terminal(tmp_path / "viewer", control_plane)

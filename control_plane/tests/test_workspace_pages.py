@@ -218,9 +218,7 @@ def test_the_servers_refusal_is_shown_in_its_own_words(viewer_client, running_wo
         reverse("control_plane:run", args=[running_workspace.slug, FORBIDDEN_RUN_ID])
     )
     assert response.status_code == 200
-    assert (
-        "The workspace's server refused: Insufficient permissions to READ" in response.content.decode()
-    )
+    assert "The workspace's server refused: Insufficient permissions to READ" in response.content.decode()
 
 
 def test_pipelines_link_to_their_runs(viewer_client, running_workspace):

@@ -250,7 +250,12 @@ def run_detail(request, run_id):
     def read(reader, page):
         run = reader.get(f"/api/v1/runs/{run_id}", hydrate="true")
         page.extra["run"] = _run_row(run)
-        steps = reader.get(f"/api/v1/runs/{run_id}/steps", sort_by="asc:created", size=STEPS_SHOWN)
+        steps = reader.get(
+            f"/api/v1/runs/{run_id}/steps",
+            project=run.get("body", {}).get("project_id"),  # the server lists steps within a project
+            sort_by="asc:created",
+            size=STEPS_SHOWN,
+        )
         _fill(page, steps, _step_row)
 
     return _render(
