@@ -63,7 +63,9 @@ def test_the_operators_admin_shares_the_frame(client, make_user):
     for path in (reverse("admin:index"), reverse("admin:accounts_user_changelist")):
         response = client.get(path)
         assert response.status_code == 200, path
-        _assert_atrium_frame(response.content.decode(), operator)
+        page = response.content.decode()
+        _assert_atrium_frame(page, operator)
+        assert "Atrium · Site administration" in page
 
 
 def test_admin_messages_are_atrium_toasts(client, owner, organization):
