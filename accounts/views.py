@@ -8,7 +8,6 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from config.site import site_url
-from organizations.errors import form_add_refusal
 
 from . import services
 from .forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
@@ -78,7 +77,7 @@ def profile(request):
                     acting_user=user,
                 )
             except ValidationError as refusal:
-                form_add_refusal(password_form, refusal)
+                password_form.add_error(None, refusal)  # on the field it names
             else:
                 update_session_auth_hash(request, user)  # this session stays; the others end
                 messages.success(request, "Password changed. Your other sessions were logged out.")
@@ -96,7 +95,7 @@ def profile(request):
                     acting_user=user,
                 )
             except ValidationError as refusal:
-                form_add_refusal(profile_form, refusal)
+                profile_form.add_error(None, refusal)
             else:
                 messages.success(request, "Profile saved." if changed else "Nothing to change.")
                 return redirect("profile")

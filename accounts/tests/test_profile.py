@@ -2,13 +2,13 @@
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
 from accounts import services
 from accounts.models import User
-from organizations.errors import PermissionDeniedError
 
 pytestmark = pytest.mark.django_db
 
@@ -142,14 +142,30 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(ada_client
 
 def test_no_one_changes_someone_else_s_account(ada, make_user, password):
     mallory = make_user("mallory@example.com")
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(PermissionDenied):
         services.user_profile_update(
             user=ada, display_name="Pwned", email="ada@example.com", acting_user=mallory
         )
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(PermissionDenied):
         services.user_password_change(
             user=ada, current_password=password, new_password=NEW_PASSWORD, acting_user=mallory
         )
     ada.refresh_from_db()
     assert ada.display_name == "Ada Lovelace" and ada.check_password(password)
     assert User.objects.filter(email="ada@example.com").exists()
+
+
+def test_refusals_name_the_field_with_a_stable_code(ada, make_user, password):
+    make_user("grace@example.com")
+    with pytest.raises(ValidationError) as taken:
+        services.user_profile_update(
+            user=ada,
+            display_name="Ada",
+            email="Grace@example.com",
+            current_password=password,
+            acting_user=ada,
+        )
+    assert [error.code for error in taken.value.error_dict["email"]] == ["conflict"]
+    with pytest.raises(ValidationError) as too_long:
+        services.user_profile_update(user=ada, display_name="x" * 151, email=ada.email, acting_user=ada)
+    assert [error.code for error in too_long.value.error_dict["display_name"]] == ["invalid"]
