@@ -10,6 +10,10 @@ from organizations.views import core as organization_views
 
 from . import views
 
+# Django's admin for site operators, named like the owners' panel (governance.org_admin) beside it.
+admin.site.site_header = "Atrium · Site administration"
+admin.site.site_title = "Atrium site administration"
+
 urlpatterns = [
     path("", organization_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -77,6 +77,8 @@ MATRIX = {
     "workspaces:member_assign": {"POST": "workspace:manage_workspace_members"},
     "workspaces:member_change": {"POST": "workspace:manage_workspace_members"},
     "workspaces:member_remove": {"POST": "workspace:manage_workspace_members"},
+    # One's own account: any signed-in user, about themselves only.
+    "profile": {"GET": "login", "POST": "login"},
 }
 # Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations, the
 # command-line login page and the ZenML control plane's token-authenticated API: control_plane/tests).

@@ -12,6 +12,7 @@ import inspect
 import pytest
 from django.db import transaction
 
+import accounts.services
 import governance.services
 import organizations.services
 import workspaces.services
@@ -235,11 +236,14 @@ NOT_A_PERSONS_ACTION = {
     "workspace_role_grant_check",
     "team_workspace_roles_check",
     "bulk_invite_address",
+    # One's own account, refused to anyone else (accounts/tests/test_profile.py).
+    "user_profile_update",
+    "user_password_change",
 }
 
 
 def _public_services():
-    for module in (organizations.services, workspaces.services, governance.services):
+    for module in (organizations.services, workspaces.services, governance.services, accounts.services):
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isfunction(obj) and name not in NOT_A_PERSONS_ACTION:
