@@ -17,7 +17,15 @@ from .role_assignments import (
     workspace_role_grant_check,
     workspace_role_remove,
 )
-from .workspaces import RoleGrant, WorkspaceSpec, workspace_create, workspace_create_bulk, workspace_update
+from .workspaces import (
+    RoleGrant,
+    WorkspaceSpec,
+    required_dimensions_missing,
+    workspace_create,
+    workspace_create_bulk,
+    workspace_labels_update,
+    workspace_update,
+)
 
 __all__ = [
     "ProvisioningSuperseded",
@@ -28,10 +36,12 @@ __all__ = [
     "custom_role_set_cell",
     "custom_role_set_cells",
     "onboarding_step_complete",
+    "required_dimensions_missing",
     "team_workspace_roles_check",
     "workspace_create",
     "workspace_create_bulk",
     "workspace_deactivate",
+    "workspace_labels_update",
     "workspace_provision",
     "workspace_reactivate",
     "workspace_retry_provisioning",
