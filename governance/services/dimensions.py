@@ -29,7 +29,7 @@ def dimension_delete(*, dimension: Dimension, acting_user) -> int:
         raise InvalidError(
             f"{dimension.name} is the team dimension: its values are the organization's teams, so it stays."
         )
-    dimension = Dimension.objects.select_for_update().filter(pk=dimension.pk).first()
+    dimension = Dimension.objects.select_for_update().filter(pk=dimension.pk).first()  # deleted below
     if dimension is None:
         raise NotFoundError("That dimension was removed a moment ago.")
     labels = WorkspaceLabel.objects.filter(dimension=dimension)
@@ -96,5 +96,5 @@ def dimension_value_delete(
         labels.update(value=replacement)
     else:
         labels.delete()
-    value.delete()
+    locked.delete()
     return relabelled

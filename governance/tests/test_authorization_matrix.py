@@ -53,6 +53,20 @@ MATRIX = {
     "organizations:team_member_add": {"POST": "organizations.manage_teams"},
     "organizations:team_member_remove": {"POST": "organizations.manage_teams"},
     "organizations:audit": {"GET": "organizations.view_audit_log"},
+    "organizations:dimensions": {
+        "GET": "organizations.manage_policies",
+        "POST": "organizations.manage_policies",
+    },
+    "organizations:dimension": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_move": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_delete": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value_add": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value_move": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value_remove": {
+        "GET": "organizations.manage_policies",
+        "POST": "organizations.manage_policies",
+    },
     "workspaces:new": {"GET": "organizations.create_workspace", "POST": "organizations.create_workspace"},
     "workspaces:check_id": {"GET": "organizations.create_workspace"},
     "workspaces:new_discard": {"POST": "organizations.create_workspace"},
@@ -145,6 +159,8 @@ def world(persona_world):
         "user_id": w.target.pk,
         "role_id": w.custom_role.pk,
         "assignment_id": w.target_assignment.pk,
+        "dimension_id": w.dimension.pk,
+        "value_id": w.dimension_value.pk,
     }
     return w.users, kwargs, holds
 
