@@ -155,8 +155,8 @@ def persona_world(
     from types import SimpleNamespace
 
     from governance.services import invitation_create, team_member_add
-    from organizations.services import team_create
     from organizations.models import DimensionValue
+    from organizations.services import team_create
     from workspaces.services import custom_role_create, workspace_role_assign
 
     add = lambda role, email: _member(organization, owner, make_user(email), role)  # noqa: E731
