@@ -68,7 +68,9 @@ def dimension_value_delete(
             f"The values of {dimension.name} are the organization's teams: a value goes when its team is "
             "deleted, on the Teams page."
         )
-    locked = DimensionValue.objects.select_for_update().select_related("dimension").filter(pk=value.pk).first()
+    locked = (
+        DimensionValue.objects.select_for_update().select_related("dimension").filter(pk=value.pk).first()
+    )
     if locked is None:
         raise NotFoundError(f"The value “{value.label}” was removed a moment ago.")
     dimension = locked.dimension  # as it is now: whether it is required may have just changed
