@@ -6,7 +6,7 @@ from django import forms
 
 from .dimensions import LABEL_COLORS
 
-KEY_HELP = "Used in links and filters (label=environment:production). Made from the name when left empty."
+KEY_HELP = "Used in links and filters. Made from the name when left empty."
 
 
 class DimensionForm(forms.Form):

@@ -66,7 +66,11 @@ def _value_form(value, follows_teams: bool, data=None) -> DimensionValueForm:
 
 
 def _new_value_form(dimension, data=None) -> DimensionValueForm:
-    return DimensionValueForm(data, prefix=f"new-value-{dimension.pk}")
+    """The compact "add a value" row: its fields say what they are in their placeholders."""
+    form = DimensionValueForm(data, prefix=f"new-value-{dimension.pk}")
+    form.fields["name"].widget.attrs["placeholder"] = f"New value of {dimension.name}"
+    form.fields["key"].widget.attrs["placeholder"] = "Key (optional)"
+    return form
 
 
 def _context(request, bound: dict | None = None) -> dict:
