@@ -245,6 +245,7 @@ def test_the_team_dimensions_values_are_the_teams(organization, owner, make_work
     workspace = make_workspace("platform-ws", label_values=[platform_value])
     team_delete(team=platform, acting_user=owner)
     assert not teams.values.exists() and labels_of(workspace) == {}
+    assert AuditEvent.objects.get(action="team.delete").before["workspaces_labelled"] == 1
 
 
 def test_existing_team_labels_survive_the_migration_to_real_teams(organization, owner):
