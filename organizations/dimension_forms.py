@@ -49,17 +49,24 @@ class DimensionValueForm(forms.Form):
 
 
 class DimensionValueRemoveForm(forms.Form):
-    """What the workspaces holding a value get instead: another value of its dimension, or none."""
+    """What the workspaces holding a value get instead: another value of its dimension, or none (not
+    for a required dimension). Nothing is preselected: the person chooses."""
 
-    replacement = forms.ChoiceField(label="Give these workspaces instead", required=False)
+    NONE = "none"
 
-    def __init__(self, *args, value, others, required: bool, **kwargs):
+    replacement = forms.ChoiceField(label="Give these workspaces instead")
+
+    def __init__(self, *args, value, others, required: bool, in_use: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [] if required else [("", f"No {value.dimension.name.lower()} value")]
+        dimension = value.dimension
+        choices = [("", "Choose…")]
+        if not required:
+            choices.append((self.NONE, f"No {dimension.name.lower()} value"))
         choices += [(str(other.pk), other.label) for other in others]
-        self.fields["replacement"].choices = choices
-        self.fields["replacement"].required = required
-        if required:
-            self.fields["replacement"].error_messages["required"] = (
-                f"{value.dimension.name} is required: choose the value these workspaces get instead."
-            )
+        field = self.fields["replacement"]
+        field.choices, field.required = choices, in_use
+        field.error_messages["required"] = (
+            f"{dimension.name} is required: choose the value these workspaces get instead."
+            if required
+            else "Choose what these workspaces get instead: another value, or none."
+        )

@@ -244,7 +244,8 @@ def dimension_value_remove(request, value_id):
         request.POST if request.method == "POST" else None,
         value=value,
         others=others,
-        required=dimension.required and in_use > 0,
+        required=dimension.required,
+        in_use=in_use > 0,
     )
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["replacement"]

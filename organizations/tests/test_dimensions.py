@@ -353,6 +353,9 @@ def test_removing_a_value_in_use_asks_first(owner_client, organization, make_wor
         "No environment value" in page and ">Production</option>" in page and ">Staging</option>" not in page
     )
     assert DimensionValue.objects.filter(pk=staging.pk).exists()  # asking removes nothing
+    response = owner_client.post(url, {"replacement": ""})  # nothing chosen: nothing removed
+    assert "Choose what these workspaces get instead" in response.content.decode()
+    assert DimensionValue.objects.filter(pk=staging.pk).exists()
 
     production = value(organization, "environment", "production")
     response = owner_client.post(url, {"replacement": str(production.pk)})
@@ -409,3 +412,12 @@ def test_the_page_answers_in_a_few_queries_however_many_values(owner_client, org
         response = owner_client.get(page_url(organization))
     assert response.status_code == 200 and "Value 39" in response.content.decode()
     assert WorkspaceLabel.objects.count() == 1
+
+
+def test_the_remove_page_can_leave_the_workspaces_without_a_value(owner_client, organization, make_workspace):
+    staging = value(organization, "environment", "staging")
+    workspace = make_workspace("one-ws", label_values=[staging])
+    url = reverse("organizations:dimension_value_remove", args=[organization.slug, staging.pk])
+    assert owner_client.post(url, {"replacement": "none"}).status_code == 302
+    assert labels_of(workspace) == {} and not DimensionValue.objects.filter(pk=staging.pk).exists()
+    assert AuditEvent.objects.get(action="dimension_value.delete").after["replaced_by"] is None
