@@ -55,7 +55,8 @@ def _clean_key(key: str, *, name: str, model, taken, what: str) -> str:
         if key in taken:
             raise ConflictError(f"Another {what} already has the key “{key}”.", field="key")
         return key
-    base = slugify(name)[: limit - 4].strip("-") or what.split()[-1]
+    fallback = "dimension" if model is Dimension else "value"  # a name of no Latin letters or digits
+    base = slugify(name)[: limit - 4].strip("-") or fallback
     key, n = base, 1
     while key in taken:
         n += 1

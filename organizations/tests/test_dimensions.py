@@ -97,8 +97,9 @@ def test_names_are_unique_case_insensitively_with_a_clear_error(organization, ow
         dimension_value_create(dimension=environment, label="   ", acting_user=owner)
     with pytest.raises(InvalidError, match="Choose one of the colours"):
         dimension_value_create(dimension=environment, label="Canary", color="#ff0000", acting_user=owner)
-    # Another organization may use the same names.
     assert dimension_value_create(dimension=environment, label="Canary", acting_user=owner).value == "canary"
+    # A name without Latin letters or digits still gets a key.
+    assert dimension_value_create(dimension=environment, label="本番", acting_user=owner).value == "value"
 
 
 def test_reorder_dimensions_and_values(organization, owner):

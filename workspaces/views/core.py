@@ -343,7 +343,6 @@ def workspace_settings(request):
         request.POST if posted == "labels" else None,
         initial=current_labels,
         dimensions=dimensions,
-        prefix=None,
     )
     if posted == "general" and form.is_valid():
         try:
