@@ -295,7 +295,6 @@ NOT_A_PERSONS_ACTION = {
     "onboarding_step_complete",
     "workspace_role_grant_check",
     "team_workspace_roles_check",
-    "required_dimensions_missing",  # a read: which required dimensions some labels leave out
     "bulk_invite_address",
 }
 

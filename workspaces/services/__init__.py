@@ -20,7 +20,6 @@ from .role_assignments import (
 from .workspaces import (
     RoleGrant,
     WorkspaceSpec,
-    required_dimensions_missing,
     workspace_create,
     workspace_create_bulk,
     workspace_labels_update,
@@ -36,7 +35,6 @@ __all__ = [
     "custom_role_set_cell",
     "custom_role_set_cells",
     "onboarding_step_complete",
-    "required_dimensions_missing",
     "team_workspace_roles_check",
     "workspace_create",
     "workspace_create_bulk",

@@ -53,7 +53,7 @@ def _check_lengths(*, display_name: str, description: str, readme: str = "") -> 
     check_lengths(Workspace, display_name=display_name, description=description, readme=readme)
 
 
-def required_dimensions_missing(*, organization: Organization, label_values) -> list[Dimension]:
+def _required_dimensions_missing(*, organization: Organization, label_values) -> list[Dimension]:
     """The organization's required dimensions (those with values to choose from) that `label_values`
     give no value of."""
     given = {value.dimension_id for value in label_values}
@@ -62,7 +62,7 @@ def required_dimensions_missing(*, organization: Organization, label_values) -> 
 
 
 def _check_required_labels(*, organization: Organization, label_values) -> None:
-    missing = required_dimensions_missing(organization=organization, label_values=label_values)
+    missing = _required_dimensions_missing(organization=organization, label_values=label_values)
     if missing:
         names = ", ".join(dimension.name for dimension in missing)
         raise InvalidError(
