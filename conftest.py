@@ -150,10 +150,12 @@ def persona_world(
 ):
     """Every persona in `PERSONAS` (a user each; None for anonymous) around the workspace "matrix-ws",
     plus what the matrices act on: a plain member `target` with Viewer on the workspace, a team
-    without roles, a pending invitation and a custom role. Built through the services."""
+    without roles, a pending invitation, a custom role, and the "environment" dimension with its
+    "staging" value, which the workspace holds. Built through the services."""
     from types import SimpleNamespace
 
     from governance.services import invitation_create, team_member_add
+    from organizations.models import DimensionValue
     from organizations.services import team_create
     from workspaces.services import custom_role_create, workspace_role_assign
 
@@ -169,7 +171,10 @@ def persona_world(
     }
     for persona in [*_WORKSPACE_PERSONA_ROLES, "team_developer"]:
         users[persona] = add("member", f"{persona.replace('_', '-')}@example.com")
-    workspace = make_workspace("matrix-ws")
+    staging = DimensionValue.objects.get(
+        dimension__organization=organization, dimension__key="environment", value="staging"
+    )
+    workspace = make_workspace("matrix-ws", label_values=[staging])
     for persona, role in _WORKSPACE_PERSONA_ROLES.items():
         workspace_role_assign(workspace=workspace, user=users[persona], role=role, acting_user=owner)
     developers = team_create(organization=organization, name="Developers", acting_user=owner)
@@ -194,6 +199,8 @@ def persona_world(
         custom_role=custom_role_create(
             organization=organization, name="Matrix Role", base_role="viewer", acting_user=owner
         ),
+        dimension=staging.dimension,
+        dimension_value=staging,
     )
 
 

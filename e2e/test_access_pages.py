@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from governance.services import invitation_create, team_member_add
+from organizations.models import DimensionValue
 from organizations.services import team_create
 from workspaces.services import custom_role_create, workspace_create, workspace_role_assign
 
@@ -13,8 +14,15 @@ from workspaces.services import custom_role_create, workspace_create, workspace_
 def test_access_control_pages_are_accessible_and_quiet(
     page: Page, live_server, watch, check_a11y, organization, owner, add_member, password
 ):
+    staging = DimensionValue.objects.get(
+        dimension__organization=organization, dimension__key="environment", value="staging"
+    )
     workspace = workspace_create(
-        organization=organization, slug="a11y-ws", display_name="A11y WS", acting_user=owner
+        organization=organization,
+        slug="a11y-ws",
+        display_name="A11y WS",
+        label_values=[staging],
+        acting_user=owner,
     )
     teammate = add_member("member", "teammate@example.com")
     team = team_create(organization=organization, name="ML Platform", acting_user=owner)
@@ -43,6 +51,8 @@ def test_access_control_pages_are_accessible_and_quiet(
         "custom role grid": f"{org}/settings/roles/{role.pk}/",
         "audit log": f"{org}/settings/audit/",
         "organization settings": f"{org}/settings/",
+        "labels": f"{org}/settings/dimensions/",
+        "removing a label value": f"{org}/settings/dimensions/values/{staging.pk}/remove/",
         "workspace members (users)": "/w/a11y-ws/settings/members/",
         "workspace members (teams)": "/w/a11y-ws/settings/members/teams/",
         "workspace settings": "/w/a11y-ws/settings/",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import home, invitations, members, teams
+from .views import dimensions, home, invitations, members, teams
 
 urlpatterns = [
     path("<slug:org_slug>/", home.organization_home, name="home"),
@@ -49,5 +49,42 @@ urlpatterns = [
         "<slug:org_slug>/settings/teams/<int:team_id>/members/<int:user_id>/remove/",
         teams.team_member_remove,
         name="team_member_remove",
+    ),
+    # Labels: dimensions and their values
+    path("<slug:org_slug>/settings/dimensions/", dimensions.dimension_list, name="dimensions"),
+    path(
+        "<slug:org_slug>/settings/dimensions/<int:dimension_id>/",
+        dimensions.dimension_edit,
+        name="dimension",
+    ),
+    path(
+        "<slug:org_slug>/settings/dimensions/<int:dimension_id>/move/",
+        dimensions.dimension_move,
+        name="dimension_move",
+    ),
+    path(
+        "<slug:org_slug>/settings/dimensions/<int:dimension_id>/remove/",
+        dimensions.dimension_delete,
+        name="dimension_delete",
+    ),
+    path(
+        "<slug:org_slug>/settings/dimensions/<int:dimension_id>/values/",
+        dimensions.dimension_value_add,
+        name="dimension_value_add",
+    ),
+    path(
+        "<slug:org_slug>/settings/dimensions/values/<int:value_id>/",
+        dimensions.dimension_value_edit,
+        name="dimension_value",
+    ),
+    path(
+        "<slug:org_slug>/settings/dimensions/values/<int:value_id>/move/",
+        dimensions.dimension_value_move,
+        name="dimension_value_move",
+    ),
+    path(
+        "<slug:org_slug>/settings/dimensions/values/<int:value_id>/remove/",
+        dimensions.dimension_value_remove,
+        name="dimension_value_remove",
     ),
 ]

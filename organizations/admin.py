@@ -53,14 +53,16 @@ class TeamAdmin(ReadOnlyAdmin):
     search_fields = ["name"]
 
 
-class DimensionValueInline(admin.TabularInline):
+class DimensionValueInline(ReadOnlyInline):
     model = DimensionValue
-    extra = 0
+    fields = ["label", "value", "color", "position", "team"]
 
 
 @admin.register(Dimension)
-class DimensionAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "organization", "position"]
+class DimensionAdmin(ReadOnlyAdmin):
+    """Read-only like the rest: dimensions change on the organization's Labels page, audited."""
+
+    list_display = ["name", "key", "organization", "position", "required", "follows_teams"]
     inlines = [DimensionValueInline]
 
 

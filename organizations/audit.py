@@ -76,7 +76,16 @@ class AuditAction(models.TextChoices):
     ROLE_CREATE = "role.create", "Custom role created"
     ROLE_UPDATE = "role.update", "Custom role changed"
     ROLE_DELETE = "role.delete", "Custom role deleted"
-    DIMENSION_VALUES_ADD = "dimension.values_add", "Label values added"
+    DIMENSION_VALUES_ADD = "dimension.values_add", "Label values added"  # by seed_demo, before the services
+    DIMENSION_CREATE = "dimension.create", "Dimension added"
+    DIMENSION_UPDATE = "dimension.update", "Dimension edited"
+    DIMENSION_MOVE = "dimension.move", "Dimension moved"
+    DIMENSION_DELETE = "dimension.delete", "Dimension removed"
+    DIMENSION_VALUE_CREATE = "dimension_value.create", "Label value added"
+    DIMENSION_VALUE_UPDATE = "dimension_value.update", "Label value edited"
+    DIMENSION_VALUE_MOVE = "dimension_value.move", "Label value moved"
+    DIMENSION_VALUE_DELETE = "dimension_value.delete", "Label value removed"
+    WORKSPACE_LABELS_UPDATE = "workspace.labels_update", "Workspace labels changed"
     DEVICE_APPROVE = "device.approve", "Command-line login approved"
     DEVICE_DENY = "device.deny", "Command-line login denied"
     DEVICE_FIRST_USE = "device.first_use", "Command-line login used"
@@ -90,6 +99,7 @@ AUDIT_OBJECT_TYPES = {
     "organizations.team": "team",
     "organizations.invitation": "invitation",
     "organizations.dimension": "dimension",
+    "organizations.dimensionvalue": "label_value",
     "workspaces.workspace": "workspace",
     "workspaces.workspacecustomrole": "custom_role",
     "workspaces.workspaceroleassignment": "role_assignment",

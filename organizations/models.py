@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .dimensions import LABEL_COLORS
 from .roles import ORGANIZATION_PERMISSIONS, ORGANIZATION_ROLES, OrganizationRoleKey
 
 slug_validator = RegexValidator(
@@ -200,31 +201,60 @@ class InvitationMail(models.Model):
 
 
 class Dimension(models.Model):
-    """A way to group an organization's workspaces (environment, project, ...)."""
+    """A way to group an organization's workspaces (environment, project, ...).
+
+    `key` names it in URLs and filters (`label=<key>:<value>`) and `name` is what people read; both are
+    unique in the organization, the name case-insensitively. A dimension that `follows_teams` (the
+    *team* dimension, at most one per organization) has the organization's teams as its values: they
+    are created, renamed and removed with the teams, never by hand. A `required` dimension must be
+    given a value in the New Workspace stepper and in a workspace's settings.
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="dimensions")
     key = models.SlugField(max_length=40)
     name = models.CharField(max_length=60)
     position = models.PositiveIntegerField(default=0)
+    required = models.BooleanField("required in the stepper", default=False)
+    follows_teams = models.BooleanField("values are the organization's teams", default=False)
 
     class Meta:
         ordering = ["position", "name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "key"], name="dimension_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="dimension_unique_key"),
+            models.UniqueConstraint("organization", Lower("name"), name="dimension_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(follows_teams=True),
+                name="dimension_one_team_dimension",
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
 
 class DimensionValue(models.Model):
+    """One value of a dimension, with a colour from the fixed palette (`dimensions.LABEL_COLORS`).
+
+    `value` is its key (in URLs and filters), `label` what people read; both unique in the dimension,
+    the label case-insensitively. A value of the team dimension belongs to its `team`.
+    """
+
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="values")
-    value = models.SlugField(max_length=60)
-    label = models.CharField(max_length=60)
-    color = models.CharField(max_length=20, default="grey")
+    value = models.SlugField("key", max_length=60)
+    label = models.CharField("name", max_length=100)
+    color = models.CharField("colour", max_length=20, choices=LABEL_COLORS, default="grey")
     position = models.PositiveIntegerField(default=0)
+    team = models.OneToOneField(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="dimension_value"
+    )
 
     class Meta:
         ordering = ["position", "label"]
-        constraints = [models.UniqueConstraint(fields=["dimension", "value"], name="dimension_value_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "value"], name="dimension_value_unique"),
+            models.UniqueConstraint("dimension", Lower("label"), name="dimension_value_unique_label"),
+        ]
 
     def __str__(self):
         return self.label

@@ -42,16 +42,27 @@ class WorkspaceDetailsForm(forms.Form):
 
 
 class WorkspaceOrganizeForm(forms.Form):
-    """One optional choice per dimension of the organization."""
+    """One choice per dimension of the organization (the stepper's Organize step, and the Labels of a
+    workspace's settings). A required dimension with values to choose from must be given one."""
 
     def __init__(self, *args, dimensions, **kwargs):
         super().__init__(*args, **kwargs)
         self.dimensions = dimensions
         for dimension in dimensions:
-            choices = [("", "— None —")] + [(v.value, v.label) for v in dimension.values.all()]
-            self.fields[f"label_{dimension.key}"] = forms.ChoiceField(
-                label=dimension.name, choices=choices, required=False
+            values = list(dimension.values.all())
+            required = dimension.required and bool(values)
+            empty = "Choose…" if required else "— None —"
+            field = forms.ChoiceField(
+                label=dimension.name,
+                choices=[("", empty)] + [(v.value, v.label) for v in values],
+                required=required,
+                help_text="Required." if required else "",
             )
+            field.error_messages["required"] = f"Choose a value of {dimension.name}: it is required."
+            field.error_messages["invalid_choice"] = (
+                f"That value of {dimension.name} no longer exists: choose another."
+            )
+            self.fields[f"label_{dimension.key}"] = field
 
     def labels(self) -> dict[str, str]:
         return {d.key: self.cleaned_data.get(f"label_{d.key}") or "" for d in self.dimensions}
@@ -99,3 +110,12 @@ class WorkspaceSettingsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14, "class": "mono"}),
         help_text="Markdown. Shown on the workspace overview.",
     )
+
+
+def chosen_label_values(dimensions, labels: dict[str, str]) -> list:
+    """The DimensionValues that `labels` (dimension key -> value key) name, in dimension order."""
+    chosen = []
+    for dimension in dimensions:
+        wanted = labels.get(dimension.key)
+        chosen += [v for v in dimension.values.all() if v.value == wanted]
+    return chosen

@@ -1,6 +1,7 @@
 """Operations that change an organization and its workspaces together: atomic, permission-checked by
 themselves, audited in the same transaction."""
 
+from .dimensions import dimension_delete, dimension_value_delete
 from .invitations import (
     BULK_INVITE_LIMIT,
     BulkInviteResult,
@@ -16,6 +17,8 @@ __all__ = [
     "BULK_INVITE_LIMIT",
     "BulkInviteResult",
     "bulk_invite_address",
+    "dimension_delete",
+    "dimension_value_delete",
     "invitation_accept",
     "invitation_create",
     "invitation_create_bulk",

@@ -13,7 +13,7 @@ from organizations.errors import ConflictError, InvalidError, NotFoundError
 from organizations.models import Membership, Team
 from organizations.permission_sync import sync_organization_permissions
 from organizations.services.teams import check_may_manage_team, team_snapshot
-from workspaces.models import Workspace
+from workspaces.models import Workspace, WorkspaceLabel
 from workspaces.permission_sync import sync_workspace_permissions, sync_workspaces_of_team
 from workspaces.services import team_workspace_roles_check
 
@@ -39,6 +39,10 @@ def team_delete(*, team: Team, acting_user) -> None:
         for a in team.workspace_roles.select_related("workspace", "custom_role")
     }
     snapshot = team_snapshot(team) | {"members": len(member_ids), "workspace_roles": roles}
+    # The team's value of the team dimension goes with it; so does that label on its workspaces.
+    labelled = WorkspaceLabel.objects.filter(value__team=team).count()
+    if labelled:
+        snapshot["workspaces_labelled"] = labelled
     audit_record(organization=organization, acting_user=acting_user, action=AuditAction.TEAM_DELETE,
                  target=team, before=snapshot)  # fmt: skip
     team.delete()

@@ -53,6 +53,20 @@ MATRIX = {
     "organizations:team_member_add": {"POST": "organizations.manage_teams"},
     "organizations:team_member_remove": {"POST": "organizations.manage_teams"},
     "organizations:audit": {"GET": "organizations.view_audit_log"},
+    "organizations:dimensions": {
+        "GET": "organizations.manage_policies",
+        "POST": "organizations.manage_policies",
+    },
+    "organizations:dimension": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_move": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_delete": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value_add": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value_move": {"POST": "organizations.manage_policies"},
+    "organizations:dimension_value_remove": {
+        "GET": "organizations.manage_policies",
+        "POST": "organizations.manage_policies",
+    },
     "workspaces:new": {"GET": "organizations.create_workspace", "POST": "organizations.create_workspace"},
     "workspaces:check_id": {"GET": "organizations.create_workspace"},
     "workspaces:new_discard": {"POST": "organizations.create_workspace"},
@@ -154,6 +168,8 @@ def world(persona_world):
         "role_id": w.custom_role.pk,
         "assignment_id": w.target_assignment.pk,
         "run_id": "5f0c1a52-3b8e-4d6f-9a71-2c4e8b9d0f13",  # a pipeline run on the workspace's server
+        "dimension_id": w.dimension.pk,
+        "value_id": w.dimension_value.pk,
     }
     return w.users, kwargs, holds
 

@@ -214,6 +214,67 @@ SERVICES = {
         WORKSPACE_ADMINS,
         "workspace",
     ),
+    "dimension_create": (
+        lambda w, a: organizations.services.dimension_create(
+            organization=w.organization, name="Region", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_update": (
+        lambda w, a: organizations.services.dimension_update(
+            dimension=w.dimension, name="Stage", key="stage", required=True, acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_move": (
+        lambda w, a: organizations.services.dimension_move(
+            dimension=w.dimension, direction="down", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_delete": (
+        lambda w, a: governance.services.dimension_delete(dimension=w.dimension, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_value_create": (
+        lambda w, a: organizations.services.dimension_value_create(
+            dimension=w.dimension, label="Canary", color="orange", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_value_update": (
+        lambda w, a: organizations.services.dimension_value_update(
+            value=w.dimension_value, label="Pre-production", key="", color="amber", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_value_move": (
+        lambda w, a: organizations.services.dimension_value_move(
+            value=w.dimension_value, direction="up", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "dimension_value_delete": (
+        lambda w, a: governance.services.dimension_value_delete(
+            value=w.dimension_value, replacement=w.dimension.values.get(value="production"), acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "workspace_labels_update": (
+        lambda w, a: workspaces.services.workspace_labels_update(
+            workspace=w.workspace, label_values=[w.dimension.values.get(value="production")], acting_user=a
+        ),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
 }
 
 PREPARE = {

@@ -6,6 +6,14 @@ Changes that also touch workspaces (removing a member with their workspace roles
 checked against workspace roles, invitations that carry workspace grants) live in `governance`.
 """
 
+from .dimensions import (
+    dimension_create,
+    dimension_move,
+    dimension_update,
+    dimension_value_create,
+    dimension_value_move,
+    dimension_value_update,
+)
 from .invitation_links import (
     INVITATION_LIFETIME,
     invitation_for_token,
@@ -19,6 +27,12 @@ from .teams import team_create, team_update
 
 __all__ = [
     "INVITATION_LIFETIME",
+    "dimension_create",
+    "dimension_move",
+    "dimension_update",
+    "dimension_value_create",
+    "dimension_value_move",
+    "dimension_value_update",
     "invitation_for_token",
     "invitation_for_token_hash",
     "invitation_resend",

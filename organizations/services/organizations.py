@@ -35,8 +35,10 @@ def _available_organization_slug(name: str) -> str:
 
 
 def _dimensions_create_defaults(*, organization: Organization) -> None:
-    for position, (key, name, values) in enumerate(DEFAULT_DIMENSIONS):
-        dimension = Dimension.objects.create(organization=organization, key=key, name=name, position=position)
+    for position, (key, name, values, follows_teams) in enumerate(DEFAULT_DIMENSIONS):
+        dimension = Dimension.objects.create(
+            organization=organization, key=key, name=name, position=position, follows_teams=follows_teams
+        )
         DimensionValue.objects.bulk_create(
             DimensionValue(dimension=dimension, value=value, label=label, color=color, position=i)
             for i, (value, label, color) in enumerate(values)

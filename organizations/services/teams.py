@@ -14,6 +14,7 @@ from ..errors import ConflictError, InvalidError, NotFoundError, TargetDeniedErr
 from ..models import Organization, Team
 from ..permission_sync import sync_organization_permissions
 from ..roles import MANAGE_MEMBERS, MANAGE_TEAMS
+from .dimensions import team_value_create, team_value_rename
 from .limits import check_lengths
 from .members import check_may_grant
 
@@ -86,6 +87,7 @@ def team_create(
             )
     except IntegrityError as error:
         raise ConflictError("A team with this name already exists.", field="name") from error
+    team_value_create(team=team)  # the team dimension's values are the teams
     audit_record(organization=organization, acting_user=acting_user, action=AuditAction.TEAM_CREATE,
                  target=team, after=team_snapshot(team))  # fmt: skip
     return team
@@ -108,6 +110,8 @@ def team_update(*, team: Team, name: str, description: str, role: str, acting_us
             team.save(update_fields=["name", "description", "role"])
     except IntegrityError as error:
         raise ConflictError("A team with this name already exists.", field="name") from error
+    if before["name"] != name:
+        team_value_rename(team=team)
     if before["role"] != role:
         sync_organization_permissions(organization, user_ids=list(team.members.values_list("pk", flat=True)))
     after = team_snapshot(team)

@@ -17,7 +17,14 @@ from .role_assignments import (
     workspace_role_grant_check,
     workspace_role_remove,
 )
-from .workspaces import RoleGrant, WorkspaceSpec, workspace_create, workspace_create_bulk, workspace_update
+from .workspaces import (
+    RoleGrant,
+    WorkspaceSpec,
+    workspace_create,
+    workspace_create_bulk,
+    workspace_labels_update,
+    workspace_update,
+)
 
 __all__ = [
     "ProvisioningSuperseded",
@@ -32,6 +39,7 @@ __all__ = [
     "workspace_create",
     "workspace_create_bulk",
     "workspace_deactivate",
+    "workspace_labels_update",
     "workspace_provision",
     "workspace_reactivate",
     "workspace_retry_provisioning",

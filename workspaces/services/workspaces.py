@@ -10,7 +10,7 @@ from django.utils import timezone
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
 from organizations.errors import ConflictError, InvalidError, NotFoundError
-from organizations.models import DimensionValue, Membership, Organization, Team
+from organizations.models import Dimension, DimensionValue, Membership, Organization, Team
 from organizations.roles import CREATE_WORKSPACE
 from organizations.services.limits import check_lengths
 
@@ -51,6 +51,24 @@ def _check_lengths(*, display_name: str, description: str, readme: str = "") -> 
     if not display_name:
         raise InvalidError("Enter a name for the workspace.", field="display_name")
     check_lengths(Workspace, display_name=display_name, description=description, readme=readme)
+
+
+def _required_dimensions_missing(*, organization: Organization, label_values) -> list[Dimension]:
+    """The organization's required dimensions (those with values to choose from) that `label_values`
+    give no value of."""
+    given = {value.dimension_id for value in label_values}
+    required = Dimension.objects.filter(organization=organization, required=True, values__isnull=False)
+    return [dimension for dimension in required.distinct() if dimension.pk not in given]
+
+
+def _check_required_labels(*, organization: Organization, label_values) -> None:
+    missing = _required_dimensions_missing(organization=organization, label_values=label_values)
+    if missing:
+        names = ", ".join(dimension.name for dimension in missing)
+        raise InvalidError(
+            f"Choose a value of {names}: {organization.name} requires one on every workspace.",
+            field=f"label_{missing[0].key}",
+        )
 
 
 def _check_grants(*, organization: Organization, grants, label_values) -> None:
@@ -114,6 +132,7 @@ def workspace_create(
         raise InvalidError(check.message, field="slug")
     _check_lengths(display_name=display_name, description=description)
     _check_grants(organization=organization, grants=grants, label_values=label_values)
+    _check_required_labels(organization=organization, label_values=label_values)
     try:
         with transaction.atomic():  # a savepoint: a concurrent insert of the same ID fails only here
             workspace = Workspace(
@@ -233,6 +252,14 @@ def _check_bulk_specs(*, organization: Organization, specs) -> list[WorkspaceSpe
     ours = DimensionValue.objects.filter(pk__in=value_ids, dimension__organization=organization)
     if ours.count() != len(value_ids):
         raise NotFoundError("A label belongs to another organization.")
+    required = set(
+        Dimension.objects.filter(organization=organization, required=True, values__isnull=False)
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+    for spec in cleaned:
+        if required - {value.dimension_id for value in spec.label_values}:
+            raise InvalidError(f"“{spec.slug}” lacks a value of a dimension {organization.name} requires.")
     return cleaned
 
 
@@ -346,4 +373,38 @@ def workspace_update(
         )
     if workspace.readme:
         onboarding_step_complete(workspace=workspace, key=onboarding.DOCUMENT_WORKSPACE)
+    return workspace
+
+
+@transaction.atomic
+def workspace_labels_update(
+    *, workspace: Workspace, label_values: Sequence[DimensionValue], acting_user
+) -> Workspace:
+    """Give a workspace exactly `label_values` (at most one per dimension; a dimension left out loses
+    its value, unless it is required). Needs `change_workspace`; audited with the labels before and
+    after, by dimension key, when anything changed."""
+    organization = workspace.organization
+    Access.for_user(acting_user, organization).require(f"workspaces.{CHANGE_WORKSPACE}", workspace)
+    label_values = list(label_values)
+    _check_grants(organization=organization, grants=(), label_values=label_values)
+    _check_required_labels(organization=organization, label_values=label_values)
+    current = {label.dimension_id: label for label in workspace.labels.select_related("dimension", "value")}
+    wanted = {value.dimension_id: value for value in label_values}
+    before, after = {}, {}
+    for dimension_id, label in current.items():
+        if dimension_id not in wanted:
+            before[label.dimension.key], after[label.dimension.key] = label.value.value, None
+            label.delete()
+    for dimension_id, value in wanted.items():
+        label = current.get(dimension_id)
+        if label is None:
+            before[value.dimension.key], after[value.dimension.key] = None, value.value
+            WorkspaceLabel.objects.create(workspace=workspace, dimension_id=dimension_id, value=value)
+        elif label.value_id != value.pk:
+            before[value.dimension.key], after[value.dimension.key] = label.value.value, value.value
+            label.value = value
+            label.save(update_fields=["value"])
+    if after:
+        audit_record(organization=organization, acting_user=acting_user,
+                     action=AuditAction.WORKSPACE_LABELS_UPDATE, target=workspace, before=before, after=after)  # fmt: skip
     return workspace

@@ -187,3 +187,68 @@ def test_custom_roles_can_be_given_in_the_stepper(owner_client, organization, ow
     post_step(owner_client, organization, "review", action="create")
     assignment = Workspace.objects.get(slug="custom-ws").role_assignments.get(user=teammate)
     assert assignment.custom_role == scientist and assignment.role == ""
+
+
+def _require_environment(organization, owner):
+    from organizations.models import Dimension
+    from organizations.services import dimension_update
+
+    environment = Dimension.objects.get(organization=organization, key="environment")
+    dimension_update(
+        dimension=environment, name="Environment", key="environment", required=True, acting_user=owner
+    )
+
+
+def test_a_required_dimension_must_be_given_a_value_before_going_on(owner_client, organization, owner):
+    _require_environment(organization, owner)
+    post_step(owner_client, organization, "details", name="Churn", slug="churn-ws", action="next")
+    page = owner_client.get(stepper_url(organization, "organize")).content.decode()
+    assert "Required." in page and "Choose…" in page
+    assert "it is required" not in page  # no error before the step was even tried
+
+    response = post_step(
+        owner_client, organization, "organize", label_environment="", label_project="default"
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Choose a value of Environment: it is required." in page
+    assert '<option value="default" selected>' in page  # what was chosen stays
+
+    # Neither a jump ahead nor a direct visit gets past it, with or without htmx.
+    for action in ("goto:review", "goto:access"):
+        response = post_step(owner_client, organization, "organize", label_environment="", action=action)
+        assert response["Location"].endswith("?step=organize")
+        page = owner_client.get(response["Location"]).content.decode()
+        assert "Choose a value of Environment: it is required." in page
+    response = owner_client.get(stepper_url(organization, "review"))
+    assert response.status_code == 302 and response["Location"].endswith("?step=organize")
+    response = owner_client.post(
+        stepper_url(organization, "access"),
+        {"step": "access", "action": "next"},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Push-Url"].endswith("?step=organize")
+
+    post_step(owner_client, organization, "organize", label_environment="staging", action="next")
+    post_step(owner_client, organization, "access", action="next")
+    post_step(owner_client, organization, "review", action="create")
+    workspace = Workspace.objects.get(slug="churn-ws")
+    assert {label.value.value for label in workspace.labels.all()} == {"staging"}
+
+
+def test_a_dimension_made_required_meanwhile_stops_create_at_organize(owner_client, organization, owner):
+    post_step(owner_client, organization, "details", name="Churn", slug="churn-ws", action="next")
+    post_step(owner_client, organization, "organize", label_environment="", action="next")
+    _require_environment(organization, owner)
+    response = post_step(owner_client, organization, "review", action="create")
+    assert "Choose a value of Environment: it is required." in response.content.decode()
+    assert not Workspace.objects.filter(slug="churn-ws").exists()
+
+
+def test_the_service_refuses_a_workspace_without_a_required_label(organization, owner):
+    from organizations.errors import InvalidError
+    from workspaces.services import workspace_create
+
+    _require_environment(organization, owner)
+    with pytest.raises(InvalidError, match="Choose a value of Environment") as refused:
+        workspace_create(organization=organization, slug="no-env", display_name="No env", acting_user=owner)
+    assert refused.value.field == "label_environment"

@@ -7,11 +7,17 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 from organizations.models import DimensionValue
-from organizations.roles import CREATE_WORKSPACE
+from organizations.roles import CREATE_WORKSPACE, MANAGE_POLICIES
 from organizations.scoping import organization_view
 
 from .. import services
-from ..forms import WorkspaceDetailsForm, WorkspaceGrantForm, WorkspaceOrganizeForm, WorkspaceSettingsForm
+from ..forms import (
+    WorkspaceDetailsForm,
+    WorkspaceGrantForm,
+    WorkspaceOrganizeForm,
+    WorkspaceSettingsForm,
+    chosen_label_values,
+)
 from ..identifiers import suggest_workspace_id
 from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
 from ..scoping import workspace_view
@@ -47,7 +53,22 @@ class Stepper:
         )
 
     def organize_form(self) -> WorkspaceOrganizeForm:
-        return WorkspaceOrganizeForm(self.draft.organize_data(), dimensions=self.dimensions)
+        """Bound once the Organize step was submitted (so its errors show), blank before."""
+        data = self.draft.organize_data() if self.draft.labels else None
+        return WorkspaceOrganizeForm(data, initial=self.draft.organize_data(), dimensions=self.dimensions)
+
+    def organize_valid(self) -> bool:
+        return WorkspaceOrganizeForm(self.draft.organize_data(), dimensions=self.dimensions).is_valid()
+
+    def allowed(self, step: str) -> str:
+        """`step`, or the earlier step that must be put right first: valid details before anything
+        else, a value for every required dimension before Access and Review."""
+        index = STEP_KEYS.index(step)
+        if index > STEP_KEYS.index("details") and not self.details_valid():
+            return "details"
+        if index > STEP_KEYS.index("organize") and not self.organize_valid():
+            return "organize"
+        return step
 
     def grant_form(self, data=None) -> WorkspaceGrantForm:
         granted = {g.get("principal") for g in self.draft.grants}
@@ -85,11 +106,7 @@ class Stepper:
         return resolved
 
     def label_values(self) -> list[DimensionValue]:
-        chosen = []
-        for dimension in self.dimensions:
-            wanted = self.draft.labels.get(dimension.key)
-            chosen += [v for v in dimension.values.all() if v.value == wanted]
-        return chosen
+        return chosen_label_values(self.dimensions, self.draft.labels)
 
     def label_summary(self) -> list[tuple[str, str]]:
         chosen = {value.dimension_id: value.label for value in self.label_values()}
@@ -123,7 +140,9 @@ class Stepper:
         return response
 
     def go(self, step: str):
-        """Show `step`: in place for htmx, through a redirect (so reload and back work) otherwise."""
+        """Show `step` (or the earlier one to put right first): in place for htmx, through a redirect
+        (so reload and back work) otherwise."""
+        step = self.allowed(step)
         if self.request.htmx:
             return self.render(step)
         return redirect(self.url(step))
@@ -136,8 +155,8 @@ def workspace_new(request):
     if step not in STEP_KEYS:
         step = "details"
     if request.method != "POST":
-        if step != "details" and not stepper.details_valid():
-            return stepper.go("details")
+        if stepper.allowed(step) != step:
+            return stepper.go(step)
         return stepper.render(step)
 
     # Keep what was typed first, whatever happens next.
@@ -155,10 +174,7 @@ def workspace_new(request):
     if action == "back":
         return stepper.go(step_before(step))
     if action.startswith("goto:") and action[5:] in STEP_KEYS:
-        target = action[5:]
-        if STEP_KEYS.index(target) > STEP_KEYS.index("details") and not stepper.details_valid():
-            target = "details"
-        return stepper.go(target)
+        return stepper.go(action[5:])
     if step == "access" and action == "add":
         form = stepper.grant_form(request.POST)
         if not form.is_valid():
@@ -175,7 +191,7 @@ def workspace_new(request):
         if not form.is_valid():
             return stepper.render("details", {"details": form})
     if step == "organize":
-        form = stepper.organize_form()
+        form = WorkspaceOrganizeForm(stepper.draft.organize_data(), dimensions=stepper.dimensions)
         if not form.is_valid():
             return stepper.render("organize", {"organize": form})
     if step == "review" and action == "create":
@@ -187,6 +203,9 @@ def _workspace_create_from_draft(request, stepper: Stepper):
     form = stepper.details_form()
     if not form.is_valid():
         return stepper.render("details", {"details": form})
+    organize = WorkspaceOrganizeForm(stepper.draft.organize_data(), dimensions=stepper.dimensions)
+    if not organize.is_valid():  # a dimension became required meanwhile, or a value was removed
+        return stepper.render("organize", {"organize": organize})
     grants = [
         services.RoleGrant(
             role=getattr(g["role"], "key", ""),
@@ -207,6 +226,9 @@ def _workspace_create_from_draft(request, stepper: Stepper):
             acting_user=request.user,
         )
     except REFUSALS_SHOWN_IN_PLACE as error:
+        if getattr(error, "field", "") and error.field.startswith("label_"):
+            form_add_refusal(organize, error)
+            return stepper.render("organize", {"organize": organize})
         form_add_refusal(form, error)  # a {"slug": …} error lands on the Workspace ID field
         return stepper.render("details", {"details": form})
     WorkspaceDraft.discard(request.session, stepper.organization)
@@ -316,14 +338,26 @@ def workspace_reactivate(request):
 
 @workspace_view(permission=f"workspaces.{CHANGE_WORKSPACE}")
 def workspace_settings(request):
+    """General settings and the workspace's labels: two forms on one page, told apart by `form`."""
     workspace = request.workspace
+    dimensions = list(workspace.organization.dimensions.prefetch_related("values"))
     initial = {
         "display_name": workspace.display_name,
         "description": workspace.description,
         "readme": workspace.readme,
     }
-    form = WorkspaceSettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    current_labels = {
+        f"label_{label.dimension.key}": label.value.value
+        for label in workspace.labels.select_related("dimension", "value")
+    }
+    posted = request.POST.get("form", "general") if request.method == "POST" else None
+    form = WorkspaceSettingsForm(request.POST if posted == "general" else None, initial=initial)
+    labels_form = WorkspaceOrganizeForm(
+        request.POST if posted == "labels" else None,
+        initial=current_labels,
+        dimensions=dimensions,
+    )
+    if posted == "general" and form.is_valid():
         try:
             services.workspace_update(workspace=workspace, acting_user=request.user, **form.cleaned_data)
         except REFUSALS_SHOWN_IN_PLACE as refusal:
@@ -332,6 +366,18 @@ def workspace_settings(request):
         else:
             messages.success(request, "Workspace settings saved.")
             return redirect("workspaces:settings", workspace_slug=workspace.slug)
+    if posted == "labels" and labels_form.is_valid():
+        try:
+            services.workspace_labels_update(
+                workspace=workspace,
+                label_values=chosen_label_values(dimensions, labels_form.labels()),
+                acting_user=request.user,
+            )
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
+            form_add_refusal(labels_form, refusal)
+        else:
+            messages.success(request, "Labels saved.")
+            return redirect(reverse("workspaces:settings", args=[workspace.slug]) + "#labels-heading")
     return render(
         request,
         "workspaces/settings_general.html",
@@ -340,6 +386,8 @@ def workspace_settings(request):
             "organization": workspace.organization,
             "labels": list(workspace.labels.select_related("dimension", "value")),
             "form": form,
+            "labels_form": labels_form,
+            "may_manage_dimensions": request.access.can(f"organizations.{MANAGE_POLICIES}"),
             "tab": "settings",
         },
     )

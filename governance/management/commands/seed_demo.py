@@ -17,16 +17,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Max
 from django.test.utils import override_settings
 from django.urls import reverse
 
 from config.site import FALLBACK_BASE_URL, site_base_url, site_url
 from governance.services import team_member_add
-from organizations.audit import AuditAction, audit_record
 from organizations.models import Dimension, DimensionValue, Membership, Organization, Team
 from organizations.roles import OrganizationRoleKey
-from organizations.services import membership_add, organization_create, team_create
+from organizations.services import (
+    dimension_create,
+    dimension_value_create,
+    membership_add,
+    organization_create,
+    team_create,
+)
 from workspaces.models import RetiredWorkspaceId, Workspace, WorkspaceStatus
 from workspaces.provisioners import Provisioner, ProvisioningError
 from workspaces.roles import WorkspaceRoleKey
@@ -84,16 +88,13 @@ DEMO_USERS = [
     DemoUser("member", "member@acme.example", "Mina Haddad", OrganizationRoleKey.MEMBER),
 ]
 
-# Added to the default dimensions (organizations/dimensions.py), which only hold placeholders.
+# Added to the default dimensions (organizations/dimensions.py), which only hold placeholders. The team
+# dimension's values are the teams themselves (DEMO_TEAMS).
 DEMO_DIMENSION_VALUES = {
     "project": [
         ("fraud-detection", "Fraud detection", "red"),
         ("recommendations", "Recommendations", "violet"),
         ("forecasting", "Forecasting", "teal"),
-    ],
-    "team": [
-        ("data-science", "Data science", "blue"),
-        ("ml-research", "ML research", "violet"),
     ],
 }
 
@@ -107,6 +108,11 @@ DEMO_TEAMS = [
         "Platform Engineering",
         "Runs the shared stacks, feature store and monitoring.",
         ("admin", "manager"),
+    ),
+    DemoTeam(
+        "ML Research",
+        "Explores new model families before they reach a product team.",
+        ("member",),
     ),
 ]
 
@@ -281,7 +287,7 @@ DEMO_WORKSPACES = [
         {
             "environment": "development",
             "project": "default",
-            "team": "platform",
+            "team": "platform-engineering",
             "data-sensitivity": "public",
         },
         created_by="admin",
@@ -292,7 +298,12 @@ DEMO_WORKSPACES = [
         "feature-store-staging",
         "Feature Store (Staging)",
         "Feature pipelines and the online store, validated before release.",
-        {"environment": "staging", "project": "default", "team": "platform", "data-sensitivity": "internal"},
+        {
+            "environment": "staging",
+            "project": "default",
+            "team": "platform-engineering",
+            "data-sensitivity": "internal",
+        },
         created_by="admin",
         teams=(("Platform Engineering", WorkspaceRoleKey.STACK_ADMIN),),
     ),
@@ -303,7 +314,7 @@ DEMO_WORKSPACES = [
         {
             "environment": "production",
             "project": "default",
-            "team": "platform",
+            "team": "platform-engineering",
             "data-sensitivity": "internal",
         },
         created_by="admin",
@@ -393,8 +404,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._ensure_users()
             organization = self._ensure_organization(users)
-            values = self._ensure_dimension_values(organization, users["owner"])
             teams = self._ensure_teams(organization, users)
+            values = self._ensure_dimension_values(organization, users["owner"])
             self._ensure_workspaces(organization, users, teams, values)
             if workspaces is not None:
                 self._grow(organization, users["owner"], workspaces)
@@ -457,34 +468,21 @@ class Command(BaseCommand):
         return organization
 
     def _ensure_dimension_values(self, organization, owner) -> dict[tuple[str, str], DimensionValue]:
-        # No service manages dimensions yet (organization_create makes the defaults, nothing edits them),
-        # so the seed adds its values itself and records the event such a service would.
         for key, wanted in DEMO_DIMENSION_VALUES.items():
-            dimension, _ = Dimension.objects.get_or_create(
-                organization=organization,
-                key=key,
-                defaults={
-                    "name": key.replace("-", " ").capitalize(),
-                    "position": organization.dimensions.count(),
-                },
-            )
-            existing = set(dimension.values.values_list("value", flat=True))
-            position = (dimension.values.aggregate(top=Max("position"))["top"] or 0) + 1
-            new = [
-                DimensionValue(
-                    dimension=dimension, value=value, label=label, color=color, position=position + i
-                )
-                for i, (value, label, color) in enumerate(v for v in wanted if v[0] not in existing)
-            ]
-            if new:
-                DimensionValue.objects.bulk_create(new)
-                audit_record(
+            dimension = Dimension.objects.filter(organization=organization, key=key).first()
+            if dimension is None:
+                dimension = dimension_create(
                     organization=organization,
+                    name=key.replace("-", " ").capitalize(),
+                    key=key,
                     acting_user=owner,
-                    action=AuditAction.DIMENSION_VALUES_ADD,
-                    target=dimension,
-                    after={"values": [value.value for value in new]},
                 )
+            existing = set(dimension.values.values_list("value", flat=True))
+            for value, label, color in wanted:
+                if value not in existing:
+                    dimension_value_create(
+                        dimension=dimension, label=label, key=value, color=color, acting_user=owner
+                    )
         values = DimensionValue.objects.filter(dimension__organization=organization).select_related(
             "dimension"
         )

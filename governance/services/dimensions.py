@@ -1,0 +1,103 @@
+"""Removing dimensions and values, which also changes the workspaces that hold them.
+
+Both need `manage_policies`, as every change to dimensions does (`organizations.services.dimensions`).
+A value that workspaces hold is only removed together with what they get instead: another value of the
+same dimension, or none (not when the dimension is required); every workspace is relabelled in the
+same transaction and the one audit event says how many.
+"""
+
+from django.db import transaction
+
+from organizations.audit import AuditAction, audit_record
+from organizations.errors import InvalidError, NotFoundError
+from organizations.models import Dimension, DimensionValue
+from organizations.services.dimensions import (
+    check_may_manage_dimensions,
+    dimension_snapshot,
+    dimension_value_snapshot,
+)
+from workspaces.models import WorkspaceLabel
+
+
+@transaction.atomic
+def dimension_delete(*, dimension: Dimension, acting_user) -> int:
+    """Remove a dimension with its values; the workspaces holding one lose that label. Returns how many
+    workspaces did. The team dimension stays (its values are the teams)."""
+    organization = dimension.organization
+    check_may_manage_dimensions(organization, acting_user)
+    if dimension.follows_teams:
+        raise InvalidError(
+            f"{dimension.name} is the team dimension: its values are the organization's teams, so it stays."
+        )
+    dimension = Dimension.objects.select_for_update().filter(pk=dimension.pk).first()  # deleted below
+    if dimension is None:
+        raise NotFoundError("That dimension was removed a moment ago.")
+    labels = WorkspaceLabel.objects.filter(dimension=dimension)
+    relabelled = labels.count()
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action=AuditAction.DIMENSION_DELETE,
+        target=dimension,
+        before={
+            **dimension_snapshot(dimension),
+            "values": list(dimension.values.values_list("value", flat=True)),
+            "workspaces_labelled": relabelled,
+        },
+    )
+    labels.delete()
+    dimension.delete()
+    return relabelled
+
+
+@transaction.atomic
+def dimension_value_delete(
+    *, value: DimensionValue, replacement: DimensionValue | None = None, acting_user
+) -> int:
+    """Remove a value; the workspaces holding it get `replacement` (a value of the same dimension) or,
+    with None, no value of that dimension. Returns how many workspaces were relabelled.
+
+    Refused for a team's value (it goes with its team), for a replacement from elsewhere, and for None
+    when the dimension is required and workspaces hold the value.
+    """
+    dimension = value.dimension
+    organization = dimension.organization
+    check_may_manage_dimensions(organization, acting_user)
+    if dimension.follows_teams:
+        raise InvalidError(
+            f"The values of {dimension.name} are the organization's teams: a value goes when its team is "
+            "deleted, on the Teams page."
+        )
+    locked = (
+        DimensionValue.objects.select_for_update().select_related("dimension").filter(pk=value.pk).first()
+    )
+    if locked is None:
+        raise NotFoundError(f"The value “{value.label}” was removed a moment ago.")
+    dimension = locked.dimension  # as it is now: whether it is required may have just changed
+    if replacement is not None and (replacement.dimension_id != dimension.pk or replacement.pk == value.pk):
+        raise InvalidError(f"Choose another value of {dimension.name}, or none.", field="replacement")
+    labels = WorkspaceLabel.objects.filter(value=value)
+    relabelled = labels.count()
+    if relabelled and replacement is None and dimension.required:
+        raise InvalidError(
+            f"{dimension.name} is required, so the workspaces holding “{value.label}” need another value "
+            "of it.",
+            field="replacement",
+        )
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action=AuditAction.DIMENSION_VALUE_DELETE,
+        target=value,
+        before={"dimension": dimension.name, **dimension_value_snapshot(value)},
+        after={
+            "workspaces_relabelled": relabelled,
+            "replaced_by": replacement.value if replacement is not None else None,
+        },
+    )
+    if replacement is not None:
+        labels.update(value=replacement)
+    else:
+        labels.delete()
+    locked.delete()
+    return relabelled
