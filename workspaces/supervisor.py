@@ -100,6 +100,7 @@ class Supervisor:
         self.health_failures: dict[int, int] = {}  # server pk → failed checks in a row
         self.checked_at: dict[int, datetime] = {}  # server pk → last health check
         self.watched_at: dict[int, datetime] = {}  # server pk → last run of the watch hooks
+        self.unfinished_setup: dict[int, list[str]] = {}  # server pk → up-hooks that failed
         self.adopted = False
         self.swept_at: datetime | None = None
         self.waiting_for_room: set[int] = set()
@@ -253,27 +254,38 @@ class Supervisor:
             what = "answer /health" if server.reported_at else "report in to Atrium and answer /health"
             self.crashed(server, f"it did not {what} within {seconds} s")
 
-    def run_hooks(self, setting: str, workspace, url: str) -> None:
-        """What other apps do with a server (dotted paths in `setting`, called with the workspace and the
-        server's local URL): when it comes up (`ATRIUM_SERVER_UP_HOOKS`; e.g. the control plane creates
-        the first project) and while it runs (`ATRIUM_SERVER_WATCH_HOOKS`; e.g. the control plane reads
-        its onboarding state). A hook that fails is logged; the server stays up."""
-        for path in getattr(settings, setting, ()):
+    def run_hooks(self, paths, workspace, url: str, *, quiet: bool = False) -> list[str]:
+        """What other apps do with a server (dotted paths, called with the workspace and the server's
+        local URL): when it comes up (`ATRIUM_SERVER_UP_HOOKS`; e.g. the control plane creates the
+        first project) and while it runs (`ATRIUM_SERVER_WATCH_HOOKS`; e.g. the control plane reads its
+        onboarding state). A hook that fails is logged and returned; the server stays up."""
+        failed = []
+        for path in paths:
             try:
                 import_string(path)(workspace, url)
             except Exception as error:
-                if setting == "ATRIUM_SERVER_WATCH_HOOKS":  # asked again in a few seconds: no trace
+                failed.append(path)
+                if quiet:  # asked again in a few seconds: no traceback each time
                     logger.warning("%s failed for the server of %s: %s", path, workspace.slug, error)
                 else:
                     logger.exception("%s failed for the server of %s", path, workspace.slug)
+        return failed
 
     def watch(self, server: WorkspaceServer) -> None:
+        """Every ATRIUM_SERVER_WATCH_SECONDS: retry the up-hooks that failed, then the watch hooks."""
         now = self.clock()
         last = self.watched_at.get(server.pk)
         if last is not None and now - last < timedelta(seconds=settings.ATRIUM_SERVER_WATCH_SECONDS):
             return
         self.watched_at[server.pk] = now
-        self.run_hooks("ATRIUM_SERVER_WATCH_HOOKS", server.workspace, f"http://127.0.0.1:{server.port}")
+        url = f"http://127.0.0.1:{server.port}"
+        if server.pk in self.unfinished_setup:
+            failed = self.run_hooks(self.unfinished_setup[server.pk], server.workspace, url, quiet=True)
+            if failed:
+                self.unfinished_setup[server.pk] = failed
+                return  # set up first: the watch hooks may rely on it
+            del self.unfinished_setup[server.pk]
+        self.run_hooks(getattr(settings, "ATRIUM_SERVER_WATCH_HOOKS", ()), server.workspace, url, quiet=True)
 
     def came_up(self, server: WorkspaceServer) -> None:
         now = self.clock()
@@ -285,7 +297,11 @@ class Supervisor:
         url = self.provisioner.server_url(server, server.port)
         workspace_server_up(workspace=server.workspace, server=ServerInfo(url=url, version=server.version))
         # Hooks talk to the server on this machine, never through its public address (a proxy).
-        self.run_hooks("ATRIUM_SERVER_UP_HOOKS", server.workspace, f"http://127.0.0.1:{server.port}")
+        up_hooks = getattr(settings, "ATRIUM_SERVER_UP_HOOKS", ())
+        if failed := self.run_hooks(up_hooks, server.workspace, f"http://127.0.0.1:{server.port}"):
+            self.unfinished_setup[server.pk] = failed  # retried while it runs (`watch`)
+        else:
+            self.unfinished_setup.pop(server.pk, None)
         logger.info(
             "The server of %s is up at %s (pid %s), %.1f s after its start",
             server.workspace.slug,

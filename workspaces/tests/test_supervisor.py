@@ -322,3 +322,39 @@ def test_a_reactivation_while_the_server_is_being_stopped_starts_it_again(
     supervisor.stop([(decided, ServerState.STOPPED)])
     assert server_of(workspace).state == ServerState.QUEUED
     tick_until(supervisor, lambda: status_of(workspace) == WorkspaceStatus.AVAILABLE)
+
+
+hook_calls: list[tuple[str, str]] = []
+hook_failures: list[str] = []
+
+
+def setup_hook(workspace, url):
+    if hook_failures:
+        raise ConnectionError(hook_failures.pop())
+    hook_calls.append(("setup", workspace.slug))
+
+
+def watch_hook(workspace, url):
+    hook_calls.append(("watch", url))
+
+
+def test_a_failed_setup_is_retried_while_the_server_runs_and_watch_hooks_follow_it(
+    make_workspace, supervisor, clock, tick_until, settings
+):
+    hook_calls.clear()
+    hook_failures[:] = ["the server was still migrating"]
+    settings.ATRIUM_SERVER_UP_HOOKS = [f"{__name__}.setup_hook"]
+    settings.ATRIUM_SERVER_WATCH_HOOKS = [f"{__name__}.watch_hook"]
+    settings.ATRIUM_SERVER_WATCH_SECONDS = 3
+    workspace = provisioned(make_workspace, "hooked")
+    tick_until(supervisor, running(workspace), what="running")
+    assert hook_calls == []  # the setup failed once; the server stays up all the same
+
+    supervisor.tick()
+    url = f"http://127.0.0.1:{server_of(workspace).port}"
+    assert hook_calls == [("setup", "hooked"), ("watch", url)]
+    supervisor.tick()  # within ATRIUM_SERVER_WATCH_SECONDS: nothing more
+    assert len(hook_calls) == 2
+    clock.advance(seconds=3)
+    supervisor.tick()
+    assert [call[0] for call in hook_calls] == ["setup", "watch", "watch"]  # set up once, watched again
