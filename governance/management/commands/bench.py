@@ -4,6 +4,7 @@ each main page with wrk, and print one table; then time Create → available wit
 How to read the output: docs/benchmark.md.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -63,6 +64,9 @@ OWNER = "owner@acme.example"
 ROLE_CHECK_AIM = 0.50
 PAGE_AIM = 0.10
 CREATE_TIMEOUT_SECONDS = 180.0
+SET_UP_TIMEOUT_SECONDS = 30.0
+# A one-minute load average above this before the run means other work competed for the cores.
+BUSY_LOAD = 0.5
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ class Command(BaseCommand):
         if shutil.which("wrk") is None:
             raise CommandError("wrk is not installed: apt-get install -y wrk (make bench does it as root).")
         bench_dir = Path(settings.BENCH_DIR)
+        # Taken before this run adds its own: other work on the machine lowers every figure.
+        load_before = os.getloadavg()[0]
         try:
             self._database_prepare(bench_dir)
             world = self._seed(workspaces=options["workspaces"], members=options["members"])
@@ -117,7 +123,7 @@ class Command(BaseCommand):
                 rows = self._pages_load(world, base_url=base_url, bench_dir=bench_dir, options=options)
         except BenchError as error:
             raise CommandError(str(error)) from None
-        self._report(rows, create=create, options=options)
+        self._report(rows, create=create, options=options, load_before=load_before)
 
     # --- Preparing ---------------------------------------------------------------------------------------
 
@@ -305,6 +311,19 @@ class Command(BaseCommand):
                 break
             time.sleep(0.05)
         elapsed = time.monotonic() - started
+        if workspace.status == WorkspaceStatus.AVAILABLE:
+            # The supervisor sets the server up (its first project) right after `available` and then logs
+            # that the server is up: wait for that, both to time it and not to stop the server under it.
+            with contextlib.suppress(BenchError):
+                wait_for_line(
+                    processes.log_path("workspace-servers"),
+                    f"The server of {slug} is up at",
+                    process=supervisor,
+                    timeout=SET_UP_TIMEOUT_SECONDS,
+                )
+                log = processes.log_path("workspace-servers").read_text(errors="replace")
+                done = "failed (see its log)" if f"failed for the server of {slug}" in log else "done"
+                phases.append((time.monotonic() - started, f"set up (its first project): {done}"))
         # Deactivated, so that its server stops now and no later supervisor on this database starts it.
         workspace_deactivate(workspace=workspace, acting_user=world.owner)
         processes.stop(supervisor)
@@ -320,7 +339,7 @@ class Command(BaseCommand):
 
     # --- Output ------------------------------------------------------------------------------------------
 
-    def _report(self, rows: list[BenchRow], *, create, options) -> None:
+    def _report(self, rows: list[BenchRow], *, create, options, load_before: float) -> None:
         baseline = rows[0].report
         self.stdout.write("")
         self.stdout.write(
@@ -329,6 +348,13 @@ class Command(BaseCommand):
             f"-c{options['connections']} -d{options['seconds']}s, {os.cpu_count()} cores"
         )
         self.stdout.write(bench_table(rows, baseline=baseline))
+        if load_before >= BUSY_LOAD:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"The machine was busy before the run (load average {load_before:.1f}): the figures are "
+                    "lower and vary more than on an idle machine."
+                )
+            )
         if any(row.report.errors for row in rows):
             self.stdout.write(
                 self.style.WARNING(
