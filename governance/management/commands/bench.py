@@ -123,6 +123,10 @@ class Command(BaseCommand):
                 rows = self._pages_load(world, base_url=base_url, bench_dir=bench_dir, options=options)
         except BenchError as error:
             raise CommandError(str(error)) from None
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM; the processes are stopped by now
+            raise CommandError(
+                "Interrupted; every process this run started is stopped.", returncode=130
+            ) from None
         self._report(rows, create=create, options=options, load_before=load_before)
 
     # --- Preparing ---------------------------------------------------------------------------------------
