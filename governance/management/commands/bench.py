@@ -18,13 +18,14 @@ from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.test.utils import override_settings
 from django.urls import reverse
 
+from accounts.models import User
 from control_plane.selectors import external_identity_for
 from control_plane.services.access_tokens import server_token_issue
 from governance.benchmark import (
@@ -75,11 +76,10 @@ class BenchWorld:
     """What the seeded organization offers the pages: who is logged in, what they open."""
 
     organization: Organization
-    owner: object
+    owner: User
     session_cookie: str
     overview_workspace: Workspace
     role_check_user_id: str
-    server_token: str
 
 
 class Command(BaseCommand):
@@ -162,22 +162,15 @@ class Command(BaseCommand):
             f"workspaces, {Membership.objects.filter(organization=organization).count():,} members "
             f"in {time.monotonic() - started:.1f} s"
         )
-        User = get_user_model()
         owner = User.objects.get(email=OWNER)
-        overview = Workspace.objects.get(slug=OVERVIEW_WORKSPACE)
-        server = workspace_server_ensure(overview)
-        token, _ = server_token_issue(
-            client_id=str(overview.pk), client_secret=server_secret(server, ENROLLMENT)
-        )
         return BenchWorld(
             organization=organization,
             owner=owner,
             session_cookie=_session_cookie(owner),
-            overview_workspace=overview,
+            overview_workspace=Workspace.objects.get(slug=OVERVIEW_WORKSPACE),
             role_check_user_id=str(
                 external_identity_for(User.objects.get(email=ROLE_CHECK_USER)).external_id
             ),
-            server_token=token,
         )
 
     def _web_start(self, processes: BenchProcesses, *, web_workers: int) -> str:
@@ -202,6 +195,12 @@ class Command(BaseCommand):
     def _pages(self, world: BenchWorld) -> list[BenchPage]:
         """The benchmarked requests, /healthz first: its throughput is what the others are measured by."""
         session = {"Cookie": world.session_cookie}
+        # Issued now rather than at seeding: a server's token lasts an hour, and a long run must not
+        # outlive it.
+        server = workspace_server_ensure(world.overview_workspace)
+        server_token, _ = server_token_issue(
+            client_id=str(world.overview_workspace.pk), client_secret=server_secret(server, ENROLLMENT)
+        )
         project = uuid.uuid4()
         # What a server asks before listing a project's things: ten resources of the kinds a run touches.
         resources = [
@@ -237,7 +236,7 @@ class Command(BaseCommand):
                 f"?user_id={world.role_check_user_id}&action=read",
                 method="POST",
                 body=json.dumps(resources),
-                headers={"Authorization": f"Bearer {world.server_token}", "Content-Type": "application/json"},
+                headers={"Authorization": f"Bearer {server_token}", "Content-Type": "application/json"},
                 aim=ROLE_CHECK_AIM,
             ),
             # Last, /healthz again: far from 1.000, the machine's load changed during the run.
