@@ -144,7 +144,7 @@ def page_check(page: BenchPage, *, base_url: str, times: int = 4) -> None:
             base_url + page.path, data=page.body.encode() or None, headers=page.headers, method=page.method
         )
         try:
-            with _no_redirects.open(request, timeout=30) as response:
+            with _direct.open(request, timeout=30) as response:
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code
@@ -157,7 +157,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx is answered as an HTTPError with its own status
 
 
-_no_redirects = urllib.request.build_opener(_NoRedirect)
+# Straight to 127.0.0.1, whatever proxy the environment names, and redirects shown, not followed.
+_direct = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def wait_until_answers(url: str, *, process: subprocess.Popen, timeout: float, l
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BenchError(f"{url} never answered: its process exited with {process.returncode}; see {log}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+        with contextlib.suppress(OSError), _direct.open(url, timeout=2) as response:
             if response.status == 200:
                 return
         time.sleep(0.1)

@@ -2,6 +2,8 @@
 Nothing here is timed; the speed lives in the benchmark itself (docs/benchmark.md)."""
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from governance.benchmark import (
     BenchPage,
@@ -108,3 +110,9 @@ def test_the_table_gives_each_page_its_share_of_healthz_and_its_aim():
     assert lines[1].split() == ["/healthz", "3,000", "1.50", "4.25", "1.000"]
     assert lines[2].split() == ["organization", "home", "600", "1.50", "4.25", "0.200", "≥", "0.10", "met"]
     assert lines[3].split() == ["role", "checks", "900", "1.50", "4.25", "0.300", "≥", "0.50", "MISSED", "3"]
+
+
+def test_the_command_refuses_to_run_on_any_settings_but_its_own():
+    # Its own settings keep the seeding and the fresh database away from anyone's data.
+    with pytest.raises(CommandError, match="make bench"):
+        call_command("bench", "--no-server")
