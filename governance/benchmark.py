@@ -189,11 +189,39 @@ def bench_table(rows: Sequence[BenchRow], *, baseline: WrkReport) -> str:
                 str(row.report.errors) if row.report.errors else "",
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    # The page names are left-aligned, the figures right-aligned so that their digits line up.
+    return _columns(lines, left={0, 5})
+
+
+def flatness_table(
+    first: Sequence[BenchRow], last: Sequence[BenchRow], *, sizes: tuple[str, str], aim: float
+) -> str:
+    """One line per page of two runs on a growing organization (`sizes` names them): its throughput in
+    each and the share the last keeps of the first, against `aim` for the pages that have an aim."""
+    header = ("page", f"req/s at {sizes[0]}", f"req/s at {sizes[1]}", "kept", "aim")
+    lines = [header]
+    before = {row.page.name: row.report for row in first}
+    for row in last:
+        if row.page.name not in before:
+            continue
+        share = row.report.requests_per_second / before[row.page.name].requests_per_second
+        lines.append(
+            (
+                row.page.name,
+                f"{before[row.page.name].requests_per_second:,.0f}",
+                f"{row.report.requests_per_second:,.0f}",
+                f"{share:.2f}",
+                "" if row.page.aim is None else f"≥ {aim:.2f} {'met' if share >= aim else 'MISSED'}",
+            )
+        )
+    return _columns(lines, left={0, 4})
+
+
+def _columns(lines: Sequence[Sequence[str]], *, left: set[int]) -> str:
+    # Text columns (`left`) are left-aligned, figures right-aligned so that their digits line up.
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     return "\n".join(
         "  ".join(
-            cell.ljust(width) if i in (0, 5) else cell.rjust(width)
+            cell.ljust(width) if i in left else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(line, widths, strict=True))
         ).rstrip()
         for line in lines

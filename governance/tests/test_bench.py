@@ -1,6 +1,8 @@
 """`manage.py bench`'s reading of wrk: what it parses, the script it hands wrk, the table it prints.
 Nothing here is timed; the speed lives in the benchmark itself (docs/benchmark.md)."""
 
+import argparse
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -10,10 +12,12 @@ from governance.benchmark import (
     BenchRow,
     WrkReport,
     bench_table,
+    flatness_table,
     wrk_duration_ms,
     wrk_report_parse,
     wrk_script,
 )
+from governance.management.commands.bench import _sizes
 
 # What wrk 4.1 (Debian 12) printed for a page answering 404, with the benchmark's script.
 WRK_OUTPUT = """\
@@ -116,3 +120,29 @@ def test_the_command_refuses_to_run_on_any_settings_but_its_own():
     # Its own settings keep the seeding and the fresh database away from anyone's data.
     with pytest.raises(CommandError, match="make bench"):
         call_command("bench", "--no-server")
+
+
+def test_two_sizes_show_the_share_of_throughput_each_page_keeps():
+    def row(name, rate, aim=None):
+        report = WrkReport(requests_per_second=rate, p50_ms=1, p99_ms=2, requests=10, errors=0)
+        return BenchRow(BenchPage(name, "/", aim=aim), report)
+
+    at_1000 = [row("/healthz", 3000), row("organization home", 400, aim=0.10), row("overview", 500, aim=0.10)]
+    at_100000 = [
+        row("/healthz", 3100),
+        row("organization home", 300, aim=0.10),
+        row("overview", 450, aim=0.10),
+    ]
+    lines = flatness_table(at_1000, at_100000, sizes=("1,000", "100,000"), aim=0.80).splitlines()
+    assert lines[0].split() == ["page", "req/s", "at", "1,000", "req/s", "at", "100,000", "kept", "aim"]
+    assert lines[1].split() == ["/healthz", "3,000", "3,100", "1.03"]
+    assert lines[2].split() == ["organization", "home", "400", "300", "0.75", "≥", "0.80", "MISSED"]
+    assert lines[3].split() == ["overview", "500", "450", "0.90", "≥", "0.80", "met"]
+
+
+def test_sizes_are_read_smallest_first_and_the_demo_fits_in_them():
+    assert _sizes("100000,1000") == [1000, 100000]
+    with pytest.raises(argparse.ArgumentTypeError):
+        _sizes("10")
+    with pytest.raises(argparse.ArgumentTypeError):
+        _sizes("1k")

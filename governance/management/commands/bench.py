@@ -4,6 +4,7 @@ each main page with wrk, and print one table; then time Create → available wit
 How to read the output: docs/benchmark.md.
 """
 
+import argparse
 import contextlib
 import dataclasses
 import io
@@ -35,6 +36,7 @@ from governance.benchmark import (
     BenchRow,
     bench_table,
     child_environment,
+    flatness_table,
     free_local_port,
     leftover_servers_stop,
     page_check,
@@ -67,6 +69,8 @@ ROLE_CHECK_AIM = 0.50
 PAGE_AIM = 0.10
 CREATE_TIMEOUT_SECONDS = 180.0
 SET_UP_TIMEOUT_SECONDS = 30.0
+# Issue 11: at 100,000 workspaces each page keeps at least 80 % of its throughput at 1,000.
+FLAT_AIM = 0.80
 # A one-minute load average above this before the run means other work competed for the cores.
 BUSY_LOAD = 0.5
 
@@ -90,7 +94,14 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--workspaces", type=int, default=1000, metavar="N", help="default 1000")
+        parser.add_argument(
+            "--workspaces",
+            type=_sizes,
+            default=[1000],
+            metavar="N[,N…]",
+            help="how many workspaces the organization has (default 1000); several sizes, e.g. "
+            "1000,100000, grow the same organization and load the pages at each",
+        )
         parser.add_argument("--members", type=int, default=100, metavar="N", help="default 100")
         parser.add_argument("--seconds", type=int, default=5, help="wrk's duration per page (default 5)")
         parser.add_argument("--connections", type=int, default=4, help="wrk's connections (default 4)")
@@ -106,8 +117,8 @@ class Command(BaseCommand):
                 "Run the benchmark with its own settings, which keep it off your database: "
                 "make bench, or DJANGO_SETTINGS_MODULE=config.bench_settings python manage.py bench"
             )
-        if options["workspaces"] < 20 or options["members"] < 0:
-            raise CommandError("--workspaces must be at least 20 (the demo has 12) and --members 0 or more.")
+        if options["members"] < 0:
+            raise CommandError("--members must be 0 or more.")
         if shutil.which("wrk") is None:
             raise CommandError("wrk is not installed: apt-get install -y wrk (make bench does it as root).")
         bench_dir = Path(settings.BENCH_DIR)
@@ -115,20 +126,27 @@ class Command(BaseCommand):
         load_before = os.getloadavg()[0]
         try:
             self._database_prepare(bench_dir)
-            world = self._seed(workspaces=options["workspaces"], members=options["members"])
+            sizes = options["workspaces"]
+            world = self._seed(workspaces=sizes[0], members=options["members"])
             with BenchProcesses(bench_dir / "logs") as processes:
                 base_url = self._web_start(processes, web_workers=options["web_workers"])
                 create = (
                     None if options["no_server"] else self._create_to_available(processes, base_url, world)
                 )
-                rows = self._pages_load(world, base_url=base_url, bench_dir=bench_dir, options=options)
+                results = {}
+                for size in sizes:
+                    if size != sizes[0]:  # grown in place, served by the same gunicorn
+                        world = self._seed(workspaces=size, members=options["members"])
+                    results[size] = self._pages_load(
+                        world, base_url=base_url, bench_dir=bench_dir, options=options
+                    )
         except BenchError as error:
             raise CommandError(str(error)) from None
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM; the processes are stopped by now
             raise CommandError(
                 "Interrupted; every process this run started is stopped.", returncode=130
             ) from None
-        self._report(rows, create=create, options=options, load_before=load_before)
+        self._report(results, create=create, options=options, load_before=load_before)
 
     # --- Preparing ---------------------------------------------------------------------------------------
 
@@ -346,15 +364,23 @@ class Command(BaseCommand):
 
     # --- Output ------------------------------------------------------------------------------------------
 
-    def _report(self, rows: list[BenchRow], *, create, options, load_before: float) -> None:
-        baseline = rows[0].report
-        self.stdout.write("")
-        self.stdout.write(
-            f"Atrium benchmark: {options['workspaces']:,} workspaces, {_database_label()}, "
-            f"gunicorn {options['web_workers']} sync workers, wrk -t{options['threads']} "
-            f"-c{options['connections']} -d{options['seconds']}s, {os.cpu_count()} cores"
-        )
-        self.stdout.write(bench_table(rows, baseline=baseline))
+    def _report(self, results: dict[int, list[BenchRow]], *, create, options, load_before: float) -> None:
+        for size, rows in results.items():
+            self.stdout.write("")
+            self.stdout.write(
+                f"Atrium benchmark: {size:,} workspaces, {_database_label()}, "
+                f"gunicorn {options['web_workers']} sync workers, wrk -t{options['threads']} "
+                f"-c{options['connections']} -d{options['seconds']}s, {os.cpu_count()} cores"
+            )
+            self.stdout.write(bench_table(rows, baseline=rows[0].report))
+        if len(results) > 1:
+            (smallest, first), *_, (largest, last) = results.items()
+            self.stdout.write("")
+            self.stdout.write(f"Throughput at {largest:,} workspaces as a share of that at {smallest:,}:")
+            self.stdout.write(
+                flatness_table(first, last, sizes=(f"{smallest:,}", f"{largest:,}"), aim=FLAT_AIM)
+            )
+        every_row = [row for rows in results.values() for row in rows]
         if load_before >= BUSY_LOAD:
             self.stdout.write(
                 self.style.WARNING(
@@ -362,7 +388,7 @@ class Command(BaseCommand):
                     "lower and vary more than on an idle machine."
                 )
             )
-        if any(row.report.errors for row in rows):
+        if any(row.report.errors for row in every_row):
             self.stdout.write(
                 self.style.WARNING(
                     "Some requests failed (errors column): those figures do not measure the page; "
@@ -394,6 +420,17 @@ class CreateTiming:
 def _environment(base_url: str) -> dict[str, str]:
     # The servers reach the control plane, and the CLI commands pages show point, at this gunicorn.
     return child_environment(ATRIUM_BASE_URL=base_url, PYTHONUNBUFFERED="1")
+
+
+def _sizes(text: str) -> list[int]:
+    """`"1000,100000"` → [1000, 100000]: distinct sizes, smallest first (the organization only grows)."""
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or a list of numbers: {text!r}") from None
+    if not sizes or sizes[0] < 20:
+        raise argparse.ArgumentTypeError("at least 20 workspaces (the demo alone has 12)")
+    return sizes
 
 
 def _database_label() -> str:
