@@ -405,7 +405,8 @@ class Command(BaseCommand):
             if create.other_servers:
                 self.stdout.write(
                     self.style.WARNING(
-                        f"  ({create.other_servers} other servers were queued or running meanwhile)"
+                        f"  ({create.other_servers} other server{'s' if create.other_servers > 1 else ''} "
+                        "queued or running meanwhile, from a previous run on this database)"
                     )
                 )
 
