@@ -263,13 +263,15 @@ def wait_for_line(log: Path, text: str, *, process: subprocess.Popen, timeout: f
 class BenchProcesses:
     """The processes one run starts (gunicorn, the task worker, the supervisor), each in a session of its
     own with its output in `<log_dir>/<name>.log`. Leaving the `with` block stops them all, newest
-    first, also on Ctrl-C, SIGTERM or an error, so a run never leaves a server behind."""
+    first, then any workspace server left in `servers_dir`, also on Ctrl-C, SIGTERM or an error, so a run
+    never leaves a server behind."""
 
     # The supervisor stops its workspace servers on SIGTERM (each within 10 s) before it exits.
     grace_seconds = 25.0
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, *, servers_dir: Path):
         self.log_dir = log_dir
+        self.servers_dir = servers_dir
         self.processes: list[subprocess.Popen] = []
 
     def start(self, name: str, command: Sequence[str], *, env: dict[str, str]) -> subprocess.Popen:
@@ -299,10 +301,12 @@ class BenchProcesses:
         return self
 
     def __exit__(self, *exc_info):
-        # A second Ctrl-C while stopping must not leave the rest running.
+        # A second Ctrl-C or SIGTERM while stopping must not leave the rest running.
         previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         try:
             self.stop_all()
+            leftover_servers_stop(self.servers_dir)
         finally:
             signal.signal(signal.SIGINT, previous_int)
             signal.signal(signal.SIGTERM, self._previous)

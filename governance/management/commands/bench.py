@@ -141,7 +141,8 @@ class Command(BaseCommand):
                 options["workspaces"] if isinstance(options["workspaces"], list) else [options["workspaces"]]
             )
             world = self._seed(workspaces=sizes[0], members=options["members"])
-            with BenchProcesses(bench_dir / "logs") as processes:
+            servers_dir = Path(settings.ATRIUM_WORKSPACE_SERVERS_DIR)
+            with BenchProcesses(bench_dir / "logs", servers_dir=servers_dir) as processes:
                 base_url = self._web_start(processes, web_workers=options["web_workers"])
                 create = (
                     CreateTiming(skipped="not measured (--no-server)")
