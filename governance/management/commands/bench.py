@@ -1,12 +1,13 @@
 """`manage.py bench` (`make bench`): seed an organization, serve it with gunicorn as production does, load
-each main page with wrk, and print one table; then time Create → available with a real ZenML server.
+each main page with wrk and print a table of them; and time Create → available with a real ZenML server.
+The pages are listed in `Command._pages`; the pieces (wrk, the table, the processes) are in
+`governance/benchmark.py`.
 
 How to read the output: docs/benchmark.md.
 """
 
 import argparse
 import contextlib
-import dataclasses
 import io
 import json
 import os
@@ -14,7 +15,7 @@ import shutil
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
 
@@ -274,7 +275,7 @@ class Command(BaseCommand):
                 aim=ROLE_CHECK_AIM,
             ),
             # Last, /healthz again: far from 1.000, the machine's load changed during the run.
-            dataclasses.replace(healthz, name="/healthz again"),
+            replace(healthz, name="/healthz again"),
         ]
 
     def _pages_load(self, world: BenchWorld, *, base_url: str, bench_dir: Path, options) -> list[BenchRow]:
