@@ -1,6 +1,7 @@
 # Atrium: build, run and test entry points.
 #   make run    set up .venv and serve http://127.0.0.1:$(PORT) with demo data (SQLite by default)
 #   make test   set up .venv and run lint, Django checks and every test (browser tests included)
+#   make bench  measure the main pages under gunicorn with wrk, and Create → available (docs/benchmark.md)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -16,6 +17,7 @@ ZENML_STAMP := $(ZENML_VENV)/.installed
 
 PORT        ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 # Interpreter used to create the venv: python3.12 if it runs, else python3 (checked to be 3.12 below).
 ifeq ($(origin PYTHON),undefined)
@@ -24,8 +26,10 @@ endif
 
 TEST_ENV := DJANGO_SETTINGS_MODULE=config.test_settings
 DEV_ENV  := DJANGO_DEBUG=1
+# The benchmark's own settings: DEBUG off, its own database and servers directory under .bench/.
+BENCH_ENV := DJANGO_SETTINGS_MODULE=config.bench_settings
 
-.PHONY: help install zenml zenml-if-possible run worker servers test lint format clean
+.PHONY: help install zenml zenml-if-possible run worker servers test bench bench-wrk lint format clean
 
 help:
 	@echo "Atrium make targets:"
@@ -34,13 +38,17 @@ help:
 	@echo "                (PORT=8001 to change the port)"
 	@echo "  make test     set up .venv and .venv-zenml, then ruff, Django checks and pytest"
 	@echo "                (PYTEST_ARGS='...' passes through)"
+	@echo "  make bench    seed 1,000 workspaces into .bench/, serve them with gunicorn (DEBUG off), print each"
+	@echo "                page's req/s, p50, p99 and share of /healthz under wrk, and the time from Create"
+	@echo "                to available with a real ZenML server (docs/benchmark.md; installs wrk as root)"
+	@echo "                (BENCH_ARGS='--workspaces 5000 --seconds 10 --no-server' passes through)"
 	@echo "  make install  create .venv and install requirements.txt"
 	@echo "  make zenml    create .venv-zenml and install requirements-zenml.txt (ZenML, for workspace servers)"
 	@echo "  make lint     ruff check + ruff format --check"
 	@echo "  make format   ruff format + ruff check --fix"
 	@echo "  make worker   run only the background task worker (db_worker)"
 	@echo "  make servers  run only the workspace-server supervisor (run_workspace_servers)"
-	@echo "  make clean    remove .venv, .venv-zenml, workspace-servers/, db.sqlite3 and staticfiles/"
+	@echo "  make clean    remove .venv, .venv-zenml, workspace-servers/, db.sqlite3, staticfiles/ and .bench/"
 
 # The venv itself: created with Python 3.12 only.
 $(PY):
@@ -117,5 +125,22 @@ test: install zenml-if-possible
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# wrk, the load generator, comes from the system's packages: installed here when that is possible (root
+# with apt-get), otherwise the error says how.
+bench-wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing wrk: apt-get install -y wrk"; \
+	    apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; \
+	  else \
+	    echo "error: make bench needs wrk, the HTTP load generator. Install it, e.g." >&2; \
+	    echo "       sudo apt-get install wrk   (Debian, Ubuntu)    or    brew install wrk   (macOS)" >&2; \
+	    exit 1; \
+	  fi; }
+
+# Without ZenML the run still measures the pages and says why it skipped Create → available.
+bench: install zenml-if-possible bench-wrk
+	$(BENCH_ENV) $(PY) manage.py bench $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) $(ZENML_VENV) workspace-servers db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm staticfiles
+	rm -rf $(VENV) $(ZENML_VENV) workspace-servers db.sqlite3 db.sqlite3-journal db.sqlite3-wal db.sqlite3-shm staticfiles .bench

@@ -233,6 +233,27 @@ def test_workspaces_option_grows_the_organization_to_exactly_n_and_no_further():
     assert Workspace.objects.filter(organization=organization).count() == 70
 
 
+def test_members_option_grows_the_organization_with_password_less_members():
+    seed("--members", "9")
+    organization = demo_organization()
+    assert Membership.objects.filter(organization=organization).count() == 9
+    added = Membership.objects.filter(organization=organization, user__email__endswith="@bench.example")
+    assert sorted(added.values_list("user__email", flat=True)) == [
+        "bench-member-00001@bench.example",
+        "bench-member-00002@bench.example",
+        "bench-member-00003@bench.example",
+        "bench-member-00004@bench.example",
+    ]
+    assert set(added.values_list("role", flat=True)) == {"member"}
+    assert not any(m.user.has_usable_password() for m in added.select_related("user"))
+    # Added through membership_add, like a person added on the admin panel: audited each.
+    events = AuditEvent.objects.filter(organization=organization, action="membership.create")
+    assert events.filter(after__user__endswith="@bench.example").count() == 4
+
+    seed("--members", "9")
+    assert Membership.objects.filter(organization=organization).count() == 9
+
+
 def test_sync_permissions_finds_no_drift_after_seeding_with_benchmark_workspaces():
     seed("--workspaces", "30")
     out = StringIO()

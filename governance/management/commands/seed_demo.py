@@ -2,8 +2,8 @@
 
 Safe to run again: everything is looked up by its natural key first and only what is missing is
 created, through the same services the pages use (so audit events and guardian rows are right).
-`--workspaces N` then grows the organization to N workspaces with `workspace_create_bulk`, for
-benchmarks.
+`--workspaces N` then grows the organization to N workspaces with `workspace_create_bulk`, and
+`--members N` to N members, for benchmarks (`manage.py bench`).
 """
 
 import logging
@@ -49,6 +49,7 @@ DEMO_PASSWORD = "atrium-demo-2026"
 ORGANIZATION_NAME = "Acme ML"
 ORGANIZATION_SLUG = "acme-ml"
 BENCH_PREFIX = "bench-"
+BENCH_MEMBER_DOMAIN = "bench.example"
 
 
 @dataclass(frozen=True)
@@ -380,6 +381,13 @@ class Command(BaseCommand):
             f"{BENCH_PREFIX}NNNNN workspaces (for benchmarks).",
         )
         parser.add_argument(
+            "--members",
+            type=int,
+            metavar="N",
+            help=f"Grow the demo organization to N members in total with {BENCH_PREFIX}member-NNNNN@"
+            f"{BENCH_MEMBER_DOMAIN} users who have no password (for benchmarks).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Seed even with DEBUG off (the demo logins have a published password).",
@@ -391,7 +399,7 @@ class Command(BaseCommand):
             f"printed at the end; ATRIUM_BASE_URL wins when set. Default: {FALLBACK_BASE_URL}.",
         )
 
-    def handle(self, *args, workspaces=None, force=False, base_url=None, **options):
+    def handle(self, *args, workspaces=None, members=None, force=False, base_url=None, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to create demo users with a published password while DEBUG is off. "
@@ -399,6 +407,8 @@ class Command(BaseCommand):
             )
         if workspaces is not None and workspaces < 0:
             raise CommandError("--workspaces must be 0 or more.")
+        if members is not None and members < 0:
+            raise CommandError("--members must be 0 or more.")
         # One transaction: a failed run leaves nothing half-seeded, and the provisioning tasks that
         # workspace_create queues on commit only reach the worker once the workspaces are available.
         with transaction.atomic():
@@ -409,6 +419,8 @@ class Command(BaseCommand):
             self._ensure_workspaces(organization, users, teams, values)
             if workspaces is not None:
                 self._grow(organization, users["owner"], workspaces)
+            if members is not None:
+                self._grow_members(organization, users["owner"], members)
         with site_base_url(base_url or FALLBACK_BASE_URL):
             self._print_logins(organization, users)
 
@@ -585,6 +597,38 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Benchmark: {len(slugs)} workspaces created ({slugs[0]} … {slugs[-1]}) in "
             f"{time.monotonic() - started:.1f} s; the organization now has {total}"
+        )
+
+    def _grow_members(self, organization, owner, total: int) -> None:
+        """Add bench-member-NNNNN users as Members until the organization has `total` members."""
+        current = Membership.objects.filter(organization=organization).count()
+        if total <= current:
+            self.stdout.write(f"Benchmark: the organization already has {current} members (≥ {total})")
+            return
+        started = time.monotonic()
+        User = get_user_model()
+        taken = {
+            email.lower()
+            for email in User.objects.filter(email__iendswith=f"@{BENCH_MEMBER_DOMAIN}").values_list(
+                "email", flat=True
+            )
+        }
+        added, n = 0, 0
+        while current + added < total:
+            n += 1
+            email = f"{BENCH_PREFIX}member-{n:05d}@{BENCH_MEMBER_DOMAIN}"
+            if email in taken:
+                continue  # already a member here, or of another organization: left alone
+            # No password: nobody logs in as these (the benchmark signs its own sessions), and hashing
+            # thousands of passwords would take minutes.
+            user = User.objects.create_user(email=email, display_name=f"Benchmark member {n:05d}")
+            membership_add(
+                organization=organization, user=user, role=OrganizationRoleKey.MEMBER, acting_user=owner
+            )
+            added += 1
+        self.stdout.write(
+            f"Benchmark: {added} members added in {time.monotonic() - started:.1f} s; "
+            f"the organization now has {total}"
         )
 
     @staticmethod
