@@ -48,6 +48,11 @@ def user_agent_parse(header: str) -> dict[str, str]:
     return parsed
 
 
+# One address may have this many login requests waiting at once (each lasts DEVICE_CODE_LIFETIME):
+# plenty for a team behind one NAT, and a flood of requests stops there.
+PENDING_REQUESTS_PER_ADDRESS = 30
+
+
 @transaction.atomic
 def device_authorization_start(
     *, client_id, device_id=None, user_agent: str = "", ip_address: str | None = None
@@ -55,12 +60,22 @@ def device_authorization_start(
     """Start (or restart, for a device the CLI names by `device_id`) a device login. Returns the
     device and its device code, which is only kept as a digest. A restart puts the device back into
     `pending` with fresh codes, so its earlier tokens stop working; a revoked device is never
-    reused."""
+    reused. Refuses (OAuthError `slow_down`, 429) an address with too many requests waiting."""
+    now = timezone.now()
+    if ip_address:
+        waiting = Device.objects.filter(
+            ip_address=ip_address, status=DeviceStatus.PENDING, code_expires_at__gt=now
+        ).exclude(pk=device_id)
+        if waiting.count() >= PENDING_REQUESTS_PER_ADDRESS:
+            raise OAuthError(
+                "slow_down",
+                "Too many login requests from this address; try again in a few minutes.",
+                status=429,
+            )
     device_code = secrets.token_urlsafe(32)
     user_code = _new_user_code()
     while Device.objects.filter(user_code=user_code, status=DeviceStatus.PENDING).exists():
         user_code = _new_user_code()
-    now = timezone.now()
     values = {
         "device_code_digest": device_code_digest(device_code),
         "user_code": user_code,

@@ -158,3 +158,28 @@ def test_an_approval_the_cli_never_collected_expires_too(zenml, client, develope
     client.post(path, query(path) | {"decision": "approve"})
     Device.objects.update(code_expires_at=timezone.now() - timedelta(seconds=1))
     assert zenml.poll(codes["device_code"]).json()["error"] == "expired_token"
+
+
+def test_wrong_codes_are_limited_per_person(client, developer):
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(developer)
+    for _ in range(10):
+        assert (
+            "No login request waits"
+            in client.get("/devices/verify/", {"user_code": "BCDF-GHJK"}).content.decode()
+        )
+    refused = client.get("/devices/verify/", {"user_code": "BCDF-GHJK"})
+    assert refused.status_code == 429 and "Too many codes" in refused.content.decode()
+    cache.clear()
+
+
+def test_one_address_cannot_flood_login_requests(zenml, settings):
+    from control_plane.services import devices
+
+    settings.ATRIUM_TRUSTED_PROXIES = 0
+    for _ in range(devices.PENDING_REQUESTS_PER_ADDRESS):
+        assert zenml.device_authorization().status_code == 200
+    refused = zenml.device_authorization()
+    assert refused.status_code == 429 and refused.json()["error"] == "slow_down"

@@ -184,12 +184,15 @@ def device_authorization(request):
         device_id = uuid.UUID(request.POST["device_id"]) if request.POST.get("device_id") else None
     except ValueError:
         device_id = None
-    device, device_code = services.device_authorization_start(
-        client_id=client_id,
-        device_id=device_id,
-        user_agent=request.headers.get("User-Agent", ""),
-        ip_address=_valid_ip(client_ip(request)),
-    )
+    try:
+        device, device_code = services.device_authorization_start(
+            client_id=client_id,
+            device_id=device_id,
+            user_agent=request.headers.get("User-Agent", ""),
+            ip_address=_valid_ip(client_ip(request)),
+        )
+    except OAuthError as error:
+        return _oauth_error(error)
     verification_uri = site_url(reverse("control_plane:device_verify"))
     query = urlencode({"device_id": str(device.pk), "user_code": device.user_code})
     return JsonResponse(

@@ -2,6 +2,7 @@
 which host, for which workspace, and approves or denies it."""
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -43,6 +44,12 @@ def _named_workspace(user, value: str):
     return workspace
 
 
+# Codes that match no login request, per person and ten minutes (a code is 8 of 20 letters: guessing
+# is hopeless anyway; this says so early).
+WRONG_CODES_ALLOWED = 10
+WRONG_CODES_WINDOW_SECONDS = 10 * 60
+
+
 @require_http_methods(["GET", "POST"])
 def device_verify(request):
     """`/devices/verify/?device_id=…&user_code=…&workspace=…` (the CLI adds `workspace`)."""
@@ -52,7 +59,9 @@ def device_verify(request):
     user_code = data.get("user_code", "").strip()
     workspace_value = data.get("workspace", "").strip()
     workspace = _named_workspace(request.user, workspace_value) if workspace_value else None
-    device = services.device_for_user_code(user_code) if user_code else None
+    guesses_key = f"atrium:device-code-misses:{request.user.pk}"
+    too_many = cache.get(guesses_key, 0) >= WRONG_CODES_ALLOWED
+    device = services.device_for_user_code(user_code) if user_code and not too_many else None
     device_id = data.get("device_id", "")
     if device is not None and device_id and str(device.pk) != device_id:
         device = None
@@ -64,6 +73,12 @@ def device_verify(request):
         "device_id": device_id,
     }
     if device is None:
+        if too_many:
+            context["state"] = "too_many"
+            return render(request, "control_plane/device_verify.html", context, status=429)
+        if user_code:  # codes are guessed one at a time, a few per person and ten minutes
+            cache.add(guesses_key, 0, WRONG_CODES_WINDOW_SECONDS)
+            cache.incr(guesses_key)
         context["state"] = "unknown" if user_code else "enter_code"
         return render(request, "control_plane/device_verify.html", context)
     if device.code_expires_at <= timezone.now():
