@@ -16,8 +16,11 @@ the server has reported in (`PATCH /workspace_status` to the control plane) and 
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import sqlite3
 import subprocess
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -142,4 +145,22 @@ class ZenMLProvisioner(Provisioner):
             raise FileNotFoundError(f"{command[0]} is missing (run `make zenml` to install ZenML)")
         directory = self.directory(server)
         (directory / "config").mkdir(parents=True, exist_ok=True)
+        store = directory / "zenml.db"
+        if not store.exists() and store_template().exists():
+            store_from_template(store, server_id=server.workspace_id)
         return launch(command, env=self.environment(server, port=port), directory=directory)
+
+
+def store_template() -> Path:
+    """The template of a new server's store that `make zenml` builds (zenml_store_template.py)."""
+    return Path(settings.ATRIUM_ZENML_VENV) / "atrium-store-template.db"
+
+
+def store_from_template(store: Path, *, server_id) -> None:
+    """A new server's store, copied from the template, naming the server (ZenML's `server_settings`
+    row has the workspace's UUID as its id in cloud mode, stored as 32 hex digits)."""
+    building = store.with_suffix(".building")
+    shutil.copyfile(store_template(), building)
+    with contextlib.closing(sqlite3.connect(building)) as connection, connection:
+        connection.execute("UPDATE server_settings SET id = ?", (uuid.UUID(str(server_id)).hex,))
+    building.replace(store)
