@@ -33,7 +33,9 @@ def test_preset_labels_are_chosen_in_the_organize_step_and_the_workspace(owner_c
     assert {label.value.value for label in workspace.labels.all()} == {"staging", "default"}
 
 
-def test_a_required_dimension_left_open_shows_no_error_before_organize_is_submitted(owner_client, organization):
+def test_a_required_dimension_left_open_shows_no_error_before_organize_is_submitted(
+    owner_client, organization
+):
     Dimension.objects.filter(organization=organization, key="data-sensitivity").update(required=True)
     owner_client.get(reverse("workspaces:new", args=[organization.slug]), {"label": "environment:production"})
     owner_client.post(stepper_url(organization), {"step": "details", "name": "Prod", "slug": "prod-ws"})
