@@ -120,7 +120,8 @@ class WorkspaceQuery:
         if cols == rows and len(dimensions) > 1:  # a matrix of one dimension by itself says nothing
             cols = next(d.key for d in dimensions if d.key != rows)
         return cls(
-            view=view if view in VIEW_KEYS else "list",
+            # Without a dimension there is nothing to arrange by: the list it is.
+            view=view if view in VIEW_KEYS and dimensions else "list",
             by=dimension("by", DEFAULT_BOARD_DIMENSION),
             rows=rows,
             cols=cols,

@@ -332,3 +332,10 @@ def test_views_answer_in_the_same_bounded_queries_over_20_and_2000_workspaces(
             counts[(user.email, size)] = len(queries)
     for user in (owner, member):
         assert counts[(user.email, 20)] == counts[(user.email, 2000)], counts
+
+
+def test_an_organization_without_dimensions_gets_the_list(owner_client, organization, make_workspace):
+    make_workspace("lonely-ws")
+    organization.dimensions.all().delete()
+    html = home(owner_client, organization, view="board", label="environment:staging")
+    assert "lonely-ws" in html and 'aria-current="page">List<' in html
