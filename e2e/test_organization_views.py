@@ -11,7 +11,9 @@ from playwright.sync_api import Page, expect
 def value(organization, dimension, key):
     from organizations.models import DimensionValue
 
-    return DimensionValue.objects.get(dimension__organization=organization, dimension__key=dimension, value=key)
+    return DimensionValue.objects.get(
+        dimension__organization=organization, dimension__key=dimension, value=key
+    )
 
 
 def column(page: Page, title: str):
@@ -39,7 +41,10 @@ def test_board_filter_and_matrix_keep_their_state_in_the_url(
     make_workspace(
         "infra-prod",
         display_name="Infra production",
-        label_values=[value(organization, "environment", "production"), value(organization, "team", "platform")],
+        label_values=[
+            value(organization, "environment", "production"),
+            value(organization, "team", "platform"),
+        ],
     )
     home = f"{live_server.url}/orgs/{organization.slug}/"
     page.goto(f"{live_server.url}/accounts/login/")
@@ -52,7 +57,9 @@ def test_board_filter_and_matrix_keep_their_state_in_the_url(
     views = page.get_by_role("navigation", name="View")
     views.get_by_role("link", name="Matrix").click()
     expect(page).to_have_url(re.compile(r"\?view=matrix&rows=project&cols=environment$"))
-    default_row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile("^Default")))
+    default_row = page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=re.compile("^Default"))
+    )
     default_row.get_by_role("cell").nth(1).get_by_role("link", name="+ New Workspace").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New Workspace")
     page.get_by_label("Name", exact=True).fill("Churn staging")
