@@ -339,3 +339,8 @@ def test_an_organization_without_dimensions_gets_the_list(owner_client, organiza
     organization.dimensions.all().delete()
     html = home(owner_client, organization, view="board", label="environment:staging")
     assert "lonely-ws" in html and 'aria-current="page">List<' in html
+
+
+def test_an_empty_organization_shows_no_header_only_the_empty_state(owner_client, organization):
+    html = home(owner_client, organization)
+    assert "No workspaces yet" in html and "Needs attention" not in html and "bar-chart" not in html

@@ -90,6 +90,8 @@ def organization_home(request):
             workspaces=visible, dimensions=charted, query=blank, path=path
         )
         context["attention"] = needs_attention(workspaces=visible, access=access, home_path=path)
+        # Nothing to chart and nothing to do: the empty state below says it all.
+        context["show_summary"] = bool(context["attention"]) or any(c.total for c in context["charts"])
     context["is_partial"] = partial
     template = "organizations/home.html" + (f"#{BROWSER_TARGET}" if partial else "")
     response = render(request, template, context)
