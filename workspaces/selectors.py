@@ -39,6 +39,7 @@ def workspace_list_for_user(
             Q(display_name__icontains=search)
             | Q(slug__icontains=search.lower())
             | Q(description__icontains=search)
+            | Q(pk__in=WorkspaceLabel.objects.filter(value__label__icontains=search).values("workspace_id"))
         )
     return workspaces.prefetch_related(
         Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))

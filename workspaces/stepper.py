@@ -25,6 +25,7 @@ class WorkspaceDraft:
     slug_edited: bool = False
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # dimension key -> value
+    labels_taken: bool = False  # the Organize step was submitted (so its errors may show)
     grants: list[dict] = field(default_factory=list)  # [{"principal": "user:7" or "team:3", "role": key}]
 
     @staticmethod
@@ -63,6 +64,17 @@ class WorkspaceDraft:
 
     def take_labels(self, data, dimensions) -> None:
         self.labels = {d.key: data.get(f"label_{d.key}", "")[:100] for d in dimensions}
+        self.labels_taken = True
+
+    def preset_labels(self, pairs, dimensions) -> None:
+        """Choose the values that `pairs` ("<dimension>:<value>", as in the organization home's
+        `label=` filter) name, e.g. from a matrix cell's "New Workspace" link; other dimensions keep
+        what the draft holds, and pairs naming no value of the organization are ignored."""
+        known = {(d.key, v.value) for d in dimensions for v in d.values.all()}
+        for pair in pairs:
+            key, _, value = pair.partition(":")
+            if (key, value) in known:
+                self.labels[key] = value
 
     def grant_add(self, principal: str, role: str) -> None:
         self.grants = [g for g in self.grants if g.get("principal") != principal] + [

@@ -38,9 +38,9 @@ def test_home_lists_workspaces_with_search_and_pagination(owner_client, organiza
     partial = owner_client.get(
         reverse("organizations:home", args=[organization.slug]),
         {"q": "churn"},
-        headers={"HX-Request": "true", "HX-Target": "workspace-list"},
+        headers={"HX-Request": "true", "HX-Target": "workspace-browser"},
     ).content.decode()
-    assert partial.lstrip().startswith('<section id="workspace-list"') and "Churn model" in partial
+    assert partial.lstrip().startswith('<section id="workspace-browser"') and "Churn model" in partial
 
 
 def test_outsiders_get_404(client, organization, outsider):
@@ -90,7 +90,7 @@ def test_home_answers_in_bounded_queries(
     client.get(url)  # warms the process-wide content-type cache, so the count is the same in any test order
     for user in (owner, member):
         client.force_login(user)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(15):  # the views of issue 8: charts and "needs attention" too
             response = client.get(url)
         assert response.status_code == 200
         shown = response.content.decode().count('class="mono">bulk-')

@@ -42,15 +42,16 @@
     });
   });
 
-  // Menus (<details class="menu">): close on Escape or a click elsewhere.
+  // Menus (<details class="menu">, and the organization home's filter menu): close on Escape or a
+  // click elsewhere.
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.menu[open], details.filter-menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.menu[open], details.filter-menu[open]").forEach(function (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });

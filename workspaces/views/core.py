@@ -54,7 +54,7 @@ class Stepper:
 
     def organize_form(self) -> WorkspaceOrganizeForm:
         """Bound once the Organize step was submitted (so its errors show), blank before."""
-        data = self.draft.organize_data() if self.draft.labels else None
+        data = self.draft.organize_data() if self.draft.labels_taken else None
         return WorkspaceOrganizeForm(data, initial=self.draft.organize_data(), dimensions=self.dimensions)
 
     def organize_valid(self) -> bool:
@@ -155,6 +155,10 @@ def workspace_new(request):
     if step not in STEP_KEYS:
         step = "details"
     if request.method != "POST":
+        if "label" in request.GET:  # labels preset by a link (a matrix cell): kept, then a clean URL
+            stepper.draft.preset_labels(request.GET.getlist("label"), stepper.dimensions)
+            stepper.save()
+            return redirect(stepper.url(step))
         if stepper.allowed(step) != step:
             return stepper.go(step)
         return stepper.render(step)
