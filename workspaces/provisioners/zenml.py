@@ -16,6 +16,7 @@ the server has reported in (`PATCH /workspace_status` to the control plane) and 
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -82,6 +83,13 @@ class ZenMLProvisioner(Provisioner):
         if server and is_server_process(server.pid, self.directory(server)):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(server.pid, signal.SIGTERM)
+
+    def discard(self, workspace) -> None:
+        """Remove the purged workspace's server directory (its SQLite store, config and log)."""
+        root = servers_dir().resolve()
+        directory = (root / str(workspace.pk)).resolve()
+        if directory.parent == root and directory.is_dir():
+            shutil.rmtree(directory, ignore_errors=True)
 
     # --- What the supervisor uses to run a server ----------------------------------------------------
 
