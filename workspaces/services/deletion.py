@@ -185,7 +185,9 @@ def workspace_purge_expired(*, now=None) -> list[str]:
                 before={"status": WorkspaceStatus.DELETED, "deleted_at": _iso(workspace.deleted_at)},
                 after={"purged": True},
             )
+            purged_pk = workspace.pk
             workspace.delete()
+            workspace.pk = purged_pk  # delete() clears it; the provisioner finds the files by it
             transaction.on_commit(lambda workspace=workspace: _discard_server_files(workspace))
         purged.append(workspace.slug)
     return purged

@@ -34,7 +34,9 @@ def workspace_delete(request):
         return render(request, DELETE_TEMPLATE, {**context, "restore_days": restore_days()})
     typed_id = request.POST.get("typed_id", "")
     try:
-        services.workspace_delete(workspace=workspace, acting_user=request.user, typed_id=typed_id)
+        workspace = services.workspace_delete(
+            workspace=workspace, acting_user=request.user, typed_id=typed_id
+        )
     except InvalidError as refusal:
         context.update(restore_days=restore_days(), error=refusal.message, typed_id=typed_id)
         return render(request, DELETE_TEMPLATE, context, status=400)
