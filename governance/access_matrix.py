@@ -122,7 +122,9 @@ def access_matrix_workspaces(
         by_dimension[value.dimension_id].append(value.pk)
     for value_ids in by_dimension.values():
         workspaces = workspaces.filter(labels__value_id__in=value_ids)
-    return workspaces.distinct().order_by("slug")
+    if by_dimension:
+        workspaces = workspaces.distinct()  # harmless today (one label per dimension), safe tomorrow
+    return workspaces.order_by("slug")
 
 
 def access_matrix_people(*, organization: Organization, search: str = "") -> QuerySet[Membership]:
