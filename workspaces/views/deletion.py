@@ -39,7 +39,7 @@ def workspace_delete(request):
         )
     except InvalidError as refusal:
         context.update(restore_days=restore_days(), error=refusal.message, typed_id=typed_id)
-        return render(request, DELETE_TEMPLATE, context, status=400)
+        return render(request, DELETE_TEMPLATE, context)
     except ValidationError as refusal:  # not found and denied answer 404 and 403
         messages.error(request, refusal_message(refusal))
         return redirect("workspaces:settings", workspace_slug=workspace.slug)
