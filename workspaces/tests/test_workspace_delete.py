@@ -261,3 +261,26 @@ def test_deleting_stops_the_server_restoring_does_not_start_it_and_purging_remov
     _deleted_days_ago(workspace, 31)
     assert workspace_purge_expired() == ["with-server"]
     assert not directory.exists()
+
+
+def test_the_migration_lets_existing_workspace_admins_delete(make_workspace, add_member, owner):
+    """Admins given their role before delete_workspace existed hold it once the migration ran."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from workspaces.models import WorkspaceUserObjectPermission
+
+    workspace = make_workspace("older-ws")
+    admin = add_member("member")
+    workspace_role_assign(workspace=workspace, user=admin, role="admin", acting_user=owner)
+    rows = WorkspaceUserObjectPermission.objects.filter(content_object=workspace)
+    rows.filter(permission__codename="delete_workspace").delete()  # as before the migration
+
+    import_module("workspaces.migrations.0006_workspace_deletion").grant_delete_to_lifecycle_holders(
+        apps, None
+    )
+
+    holders = set(rows.filter(permission__codename="delete_workspace").values_list("user__email", flat=True))
+    assert holders == {"owner@example.com", admin.email}
+    workspace_delete(workspace=workspace, typed_id="older-ws", acting_user=admin)
