@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import dimensions, home, invitations, members, teams
+from .views import access, dimensions, home, invitations, members, teams
 
 urlpatterns = [
     path("<slug:org_slug>/", home.organization_home, name="home"),
@@ -50,6 +50,8 @@ urlpatterns = [
         teams.team_member_remove,
         name="team_member_remove",
     ),
+    # Who has access to what
+    path("<slug:org_slug>/settings/access/", access.access_matrix, name="access"),
     # Labels: dimensions and their values
     path("<slug:org_slug>/settings/dimensions/", dimensions.dimension_list, name="dimensions"),
     path(

@@ -87,6 +87,12 @@ class Workspace(models.Model):
     provisioning_started_at = models.DateTimeField(
         null=True, blank=True, help_text="Set by the worker that claimed this round of provisioning."
     )
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was deleted; restorable until the grace period ends."
+    )
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = WorkspaceQuerySet.as_manager()
 

@@ -14,6 +14,9 @@ VIEW_WORKSPACE = "view_workspace"
 CHANGE_WORKSPACE = "change_workspace"
 MANAGE_WORKSPACE_MEMBERS = "manage_workspace_members"
 MANAGE_WORKSPACE_LIFECYCLE = "manage_workspace_lifecycle"
+# Django's own model permission on Workspace, held as an object permission: deleting (and restoring)
+# the workspace. Kept apart from the rest of the lifecycle so that policies can ask more of it.
+DELETE_WORKSPACE = "delete_workspace"
 
 RESOURCES = [
     ("workspace_settings", "Workspace settings"),
@@ -63,7 +66,7 @@ def permissions_for_matrix(matrix: frozenset[str]) -> frozenset[str]:
     if cell("workspace_settings", "update") in matrix:
         granted.add(CHANGE_WORKSPACE)
     if cell("workspace_settings", "delete") in matrix:
-        granted.add(MANAGE_WORKSPACE_LIFECYCLE)
+        granted |= {MANAGE_WORKSPACE_LIFECYCLE, DELETE_WORKSPACE}
     if matrix & {cell("members", a) for a in ("create", "update", "delete")}:
         granted.add(MANAGE_WORKSPACE_MEMBERS)
     return frozenset(granted)

@@ -12,8 +12,9 @@ from organizations.access import Access
 from organizations.models import Membership, Organization
 
 from .identifiers import RESERVED_WORKSPACE_IDS, workspace_id_errors
-from .models import OnboardingStep, RetiredWorkspaceId, Workspace, WorkspaceLabel
+from .models import OnboardingStep, RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceStatus
 from .onboarding import Checklist, checklist_for
+from .roles import DELETE_WORKSPACE
 
 
 def workspace_list_for_user(
@@ -46,6 +47,18 @@ def workspace_list_for_user(
     ).order_by("-created_at", "slug")
 
 
+def workspace_list_deleted(*, organization: Organization, access: Access) -> list[Workspace]:
+    """The organization's deleted (not yet purged) workspaces that the user may restore, most recently
+    deleted first (two queries: the workspaces, and the user's permissions on all of them)."""
+    workspaces = list(
+        Workspace.objects.filter(organization=organization, status=WorkspaceStatus.DELETED)
+        .select_related("deleted_by")
+        .order_by("-deleted_at", "slug")
+    )
+    access.prefetch(workspaces)
+    return [w for w in workspaces if access.can(f"workspaces.{DELETE_WORKSPACE}", w)]
+
+
 def workspace_get_by_slug(slug: str) -> Workspace | None:
     return Workspace.objects.live().select_related("organization").filter(slug=slug.lower()).first()
 
@@ -65,10 +78,15 @@ def workspace_id_check(slug: str) -> IdCheck:
     check = workspace_id_rules_check(slug)
     if not check.ok:
         return check
-    if (
-        Workspace.objects.filter(slug__iexact=slug).exists()
-        or RetiredWorkspaceId.objects.filter(slug=slug).exists()
+    holder = Workspace.objects.filter(slug__iexact=slug).values_list("status", flat=True).first()
+    if holder == WorkspaceStatus.DELETED or (
+        holder is None and RetiredWorkspaceId.objects.filter(slug=slug).exists()
     ):
+        return IdCheck(
+            "taken",
+            f"“{slug}” belonged to a workspace that was deleted. IDs are never reused: choose another.",
+        )
+    if holder is not None:
         return IdCheck("taken", f"“{slug}” is already taken. IDs are unique across Atrium and never reused.")
     return check
 

@@ -4,7 +4,7 @@ pages under /w/<id>/."""
 from django.urls import path
 
 from .views import core as views
-from .views import members, roles
+from .views import deletion, members, roles
 
 app_name = "workspaces"
 
@@ -17,6 +17,17 @@ urlpatterns = [
     path("orgs/<slug:org_slug>/settings/roles/<int:role_id>/", roles.role_detail, name="role"),
     path("orgs/<slug:org_slug>/settings/roles/<int:role_id>/cell/", roles.role_cell, name="role_cell"),
     path("orgs/<slug:org_slug>/settings/roles/<int:role_id>/delete/", roles.role_delete, name="role_delete"),
+    # Deleted workspaces, restorable for a grace period
+    path(
+        "orgs/<slug:org_slug>/settings/deleted-workspaces/",
+        deletion.deleted_workspace_list,
+        name="deleted_list",
+    ),
+    path(
+        "orgs/<slug:org_slug>/settings/deleted-workspaces/<str:workspace_slug>/restore/",
+        deletion.deleted_workspace_restore,
+        name="deleted_restore",
+    ),
     # A workspace's own pages
     path("w/<str:workspace_slug>/", views.workspace_overview, name="overview"),
     path("w/<str:workspace_slug>/status/", views.workspace_status, name="status"),
@@ -25,6 +36,7 @@ urlpatterns = [
     path("w/<str:workspace_slug>/deactivate/", views.workspace_deactivate, name="deactivate"),
     path("w/<str:workspace_slug>/reactivate/", views.workspace_reactivate, name="reactivate"),
     path("w/<str:workspace_slug>/settings/", views.workspace_settings, name="settings"),
+    path("w/<str:workspace_slug>/settings/delete/", deletion.workspace_delete, name="delete"),
     path("w/<str:workspace_slug>/settings/members/", members.member_list, name="members"),
     path("w/<str:workspace_slug>/settings/members/teams/", members.member_teams, name="members_teams"),
     path("w/<str:workspace_slug>/settings/members/assign/", members.member_assign, name="member_assign"),

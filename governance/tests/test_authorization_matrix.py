@@ -24,7 +24,8 @@ WORKSPACE_GRANTS = {
     "ws_contributor": _READER,
     "ws_developer": _READER,
     "team_developer": _READER,
-    "ws_admin": _READER | {"change_workspace", "manage_workspace_members", "manage_workspace_lifecycle"},
+    "ws_admin": _READER
+    | {"change_workspace", "manage_workspace_members", "manage_workspace_lifecycle", "delete_workspace"},
 }
 
 # URL name → {method: required permission}. "member" = any member of the organization; "login" = any
@@ -53,6 +54,7 @@ MATRIX = {
     "organizations:team_member_add": {"POST": "organizations.manage_teams"},
     "organizations:team_member_remove": {"POST": "organizations.manage_teams"},
     "organizations:audit": {"GET": "organizations.view_audit_log"},
+    "organizations:access": {"GET": "organizations.view_audit_log"},
     "organizations:dimensions": {
         "GET": "organizations.manage_policies",
         "POST": "organizations.manage_policies",
@@ -74,6 +76,9 @@ MATRIX = {
     "workspaces:role": {"GET": "member", "POST": "organizations.manage_policies"},
     "workspaces:role_cell": {"POST": "organizations.manage_policies"},
     "workspaces:role_delete": {"POST": "organizations.manage_policies"},
+    # Any member opens the list (it shows what they may restore); restoring needs delete_workspace.
+    "workspaces:deleted_list": {"GET": "member"},
+    "workspaces:deleted_restore": {"POST": "workspace:delete_workspace"},
     "workspaces:overview": {"GET": "workspace:view_workspace"},
     "workspaces:status": {"GET": "workspace:view_workspace"},
     "workspaces:onboarding": {"GET": "workspace:view_workspace"},
@@ -86,6 +91,7 @@ MATRIX = {
     "workspaces:deactivate": {"POST": "workspace:manage_workspace_lifecycle"},
     "workspaces:reactivate": {"POST": "workspace:manage_workspace_lifecycle"},
     "workspaces:settings": {"GET": "workspace:change_workspace", "POST": "workspace:change_workspace"},
+    "workspaces:delete": {"GET": "workspace:delete_workspace", "POST": "workspace:delete_workspace"},
     "workspaces:members": {"GET": "workspace:read_members"},
     "workspaces:members_teams": {"GET": "workspace:read_members"},
     "workspaces:member_assign": {"POST": "workspace:manage_workspace_members"},

@@ -38,6 +38,12 @@ def _failed(w):
     w.workspace.refresh_from_db()
 
 
+def _deleted(w):
+    workspaces.services.workspace_delete(
+        workspace=w.workspace, typed_id=w.workspace.slug, acting_user=w.users["owner"]
+    )
+
+
 def _target_in_team(w):
     governance.services.team_member_add(team=w.team, user=w.target, acting_user=w.users["owner"])
 
@@ -197,6 +203,18 @@ SERVICES = {
         WORKSPACE_ADMINS,
         "workspace",
     ),
+    "workspace_delete": (
+        lambda w, a: workspaces.services.workspace_delete(
+            workspace=w.workspace, typed_id=w.workspace.slug, acting_user=a
+        ),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_restore": (
+        lambda w, a: workspaces.services.workspace_restore(workspace=w.workspace, acting_user=a),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
     "workspace_retry_provisioning": (
         lambda w, a: workspaces.services.workspace_retry_provisioning(workspace=w.workspace, acting_user=a),
         WORKSPACE_ADMINS,
@@ -279,6 +297,7 @@ SERVICES = {
 
 PREPARE = {
     "workspace_reactivate": _deactivated,
+    "workspace_restore": _deleted,
     "workspace_retry_provisioning": _failed,
     "team_member_remove": _target_in_team,
 }

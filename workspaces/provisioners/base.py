@@ -39,3 +39,8 @@ class Provisioner(ABC):
 
     @abstractmethod
     def stop(self, workspace) -> None: ...
+
+    def discard(self, workspace) -> None:
+        """Remove whatever the workspace's server kept (its store, its files) for good: called once its
+        deleted workspace is purged, after the row is gone. Nothing to remove by default."""
+        return None

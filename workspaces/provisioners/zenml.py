@@ -86,6 +86,13 @@ class ZenMLProvisioner(Provisioner):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(server.pid, signal.SIGTERM)
 
+    def discard(self, workspace) -> None:
+        """Remove the purged workspace's server directory (its SQLite store, config and log)."""
+        root = servers_dir().resolve()
+        directory = (root / str(workspace.pk)).resolve()
+        if directory.parent == root and directory.is_dir():
+            shutil.rmtree(directory, ignore_errors=True)
+
     # --- What the supervisor uses to run a server ----------------------------------------------------
 
     def directory(self, server: WorkspaceServer) -> Path:

@@ -3,6 +3,7 @@ the acting user's permission itself (through `organizations.access.Access`) befo
 records its audit event in the same transaction."""
 
 from .custom_roles import custom_role_create, custom_role_delete, custom_role_set_cell, custom_role_set_cells
+from .deletion import workspace_delete, workspace_restore
 from .lifecycle import (
     ProvisioningSuperseded,
     workspace_deactivate,
@@ -39,9 +40,11 @@ __all__ = [
     "workspace_create",
     "workspace_create_bulk",
     "workspace_deactivate",
+    "workspace_delete",
     "workspace_labels_update",
     "workspace_provision",
     "workspace_reactivate",
+    "workspace_restore",
     "workspace_retry_provisioning",
     "workspace_role_assign",
     "workspace_role_grant_check",

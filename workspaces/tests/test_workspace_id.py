@@ -42,7 +42,7 @@ def test_a_deleted_workspace_keeps_its_id_reserved(make_workspace):
     workspace = make_workspace("gone-soon")
     Workspace.objects.filter(pk=workspace.pk).delete()
     assert workspace_id_check("gone-soon").state == "taken"
-    with pytest.raises(ValidationError, match="already taken"):
+    with pytest.raises(ValidationError, match="belonged to a workspace that was deleted"):
         make_workspace("gone-soon")
 
 

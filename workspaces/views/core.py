@@ -22,6 +22,7 @@ from ..identifiers import suggest_workspace_id
 from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
 from ..scoping import workspace_view
 from ..selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
+from ..services.deletion import restore_days
 from ..stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
 
 NEW_WORKSPACE_PERMISSION = f"organizations.{CREATE_WORKSPACE}"
@@ -392,6 +393,7 @@ def workspace_settings(request):
             "form": form,
             "labels_form": labels_form,
             "may_manage_dimensions": request.access.can(f"organizations.{MANAGE_POLICIES}"),
+            "restore_days": restore_days(),
             "tab": "settings",
         },
     )
