@@ -14,7 +14,9 @@ from organizations.models import Dimension, DimensionValue, Organization
 from organizations.naming import NamingCheck
 from organizations.selectors import NamingConvention, naming_convention_for
 
+from .identifiers import MAX_LENGTH as MAX_ID_LENGTH
 from .models import Workspace, WorkspaceLabel
+from .selectors import workspace_ids_taken
 
 
 def labels_by_key(label_values: Iterable[DimensionValue], keys_by_dimension_id: dict[int, str]) -> dict[str, str]:
@@ -87,3 +89,17 @@ def workspaces_off_convention(
         if result is not None and result.state != "conforms":
             off.append((slug, result))
     return off
+
+
+def available_suggestion(*, convention: NamingConvention, suggestion: str, labels: dict[str, str]) -> str:
+    """`suggestion`, or when its ID is taken the first of "<suggestion>-2" … "-9" that still follows
+    the convention and is free; "" when none is (two queries)."""
+    if not suggestion:
+        return ""
+    candidates = [suggestion] + [f"{suggestion}-{n}" for n in range(2, 10)]
+    candidates = [
+        c for c in candidates
+        if len(c) <= MAX_ID_LENGTH and getattr(convention.check(c, labels=labels), "state", "") == "conforms"
+    ]  # fmt: skip
+    taken = workspace_ids_taken(candidates)
+    return next((c for c in candidates if c not in taken), "")
