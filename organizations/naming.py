@@ -165,7 +165,9 @@ def parse_convention(text: str, *, dimension_keys: Sequence[str] | None = None) 
                 tokens.append(Token("literal", literal))
                 literal = ""
             tokens.append(
-                _parse_placeholder(text[position + 1 : end], dimension_keys=dimension_keys, position=position + 1)
+                _parse_placeholder(
+                    text[position + 1 : end], dimension_keys=dimension_keys, position=position + 1
+                )
             )
             position = end + 1
             continue
@@ -341,10 +343,18 @@ def suggest(
             text += chosen[token.text]
         elif token is own_part:
             fallback = _narrow(SUGGESTION_FALLBACK, token.text)
-            text += _narrow(own, token.text)[:room].strip("-") or fallback
+            text += _shorten(_narrow(own, token.text), room) or fallback
     if not re.fullmatch(r"[a-z](?:[a-z0-9]|-(?=[a-z0-9])){2,49}", text, re.ASCII):
         return ""  # the labels or the convention make no valid ID (a value key starting with a digit…)
     return text
+
+
+def _shorten(text: str, room: int) -> str:
+    """`text` in at most `room` characters, cut between words when it has to be cut."""
+    if len(text) <= room:
+        return text
+    cut = text[: room + 1].rsplit("-", 1)[0] if "-" in text[: room + 1] else text[:room]
+    return cut[:room].strip("-")
 
 
 def _narrow(text: str, narrowing: str) -> str:

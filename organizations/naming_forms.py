@@ -30,7 +30,9 @@ class NamingConventionForm(forms.Form):
         label="Description",
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"placeholder": "Team, then environment, then what the workspace is for"}),
+        widget=forms.TextInput(
+            attrs={"placeholder": "Team, then environment, then what the workspace is for"}
+        ),
         help_text="Shown in the New Workspace stepper beside the convention.",
     )
     enforcement = forms.ChoiceField(

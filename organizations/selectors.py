@@ -260,7 +260,9 @@ class NamingConvention:
     def in_words(self) -> str:
         return naming.describe(self.tokens, self.dimensions) if self.active else ""
 
-    def check(self, workspace_id: str, *, labels: dict[str, str], name: str = "") -> naming.NamingCheck | None:
+    def check(
+        self, workspace_id: str, *, labels: dict[str, str], name: str = ""
+    ) -> naming.NamingCheck | None:
         """What the convention says of `workspace_id` with `labels` (dimension key -> value key; a key
         missing is a label not chosen yet), or None when there is no convention to follow."""
         if not self.active:

@@ -19,7 +19,9 @@ from .models import Workspace, WorkspaceLabel
 from .selectors import workspace_ids_taken
 
 
-def labels_by_key(label_values: Iterable[DimensionValue], keys_by_dimension_id: dict[int, str]) -> dict[str, str]:
+def labels_by_key(
+    label_values: Iterable[DimensionValue], keys_by_dimension_id: dict[int, str]
+) -> dict[str, str]:
     """Label values as the matcher takes them: dimension key -> value key."""
     return {
         keys_by_dimension_id[value.dimension_id]: value.value
@@ -74,7 +76,9 @@ def workspaces_off_convention(
         return []
     workspaces = Workspace.objects.live().filter(organization=organization)
     labels: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = WorkspaceLabel.objects.filter(workspace__in=workspaces, dimension__key__in=convention.dimension_keys)
+    rows = WorkspaceLabel.objects.filter(
+        workspace__in=workspaces, dimension__key__in=convention.dimension_keys
+    )
     for workspace_id, key, value in rows.values_list("workspace_id", "dimension__key", "value__value"):
         labels[workspace_id][key] = value
     off = []

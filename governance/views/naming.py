@@ -48,7 +48,9 @@ def naming_settings(request):
         else:
             messages.success(
                 request,
-                "Naming convention saved." if organization.workspace_naming_pattern else "Naming convention removed.",
+                "Naming convention saved."
+                if organization.workspace_naming_pattern
+                else "Naming convention removed.",
             )
             return redirect("organizations:naming", org_slug=organization.slug)
     dimensions = list(organization.dimensions.prefetch_related("values"))
@@ -65,7 +67,8 @@ def naming_settings(request):
             "convention": convention,
             "dimensions": dimensions,
             "free_parts": [
-                ("{name" + (f":{key}" if key else "") + "}", words) for key, (_, words) in FREE_PART_CLASSES.items()
+                ("{name" + (f":{key}" if key else "") + "}", words)
+                for key, (_, words) in FREE_PART_CLASSES.items()
             ],
             "off_count": len(off),
             "page": page,

@@ -62,7 +62,11 @@ def naming_convention_update(
     organization.workspace_naming_description = description
     organization.workspace_naming_enforced = bool(enforced and convention)
     organization.save(
-        update_fields=["workspace_naming_pattern", "workspace_naming_description", "workspace_naming_enforced"]
+        update_fields=[
+            "workspace_naming_pattern",
+            "workspace_naming_description",
+            "workspace_naming_enforced",
+        ]
     )
     after = naming_snapshot(organization)
     changed = [key for key in after if after[key] != before[key]]
