@@ -16,7 +16,7 @@ cheap whatever is typed. This module is pure: callers pass the dimensions and la
 """
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 MAX_CONVENTION_LENGTH = 200
@@ -308,26 +308,39 @@ def _from_words(used: list[Token], chosen, dimensions) -> str:
     return ", then ".join(words)
 
 
-def _free_text(workspace_id: str, chosen: Mapping[str, str], fallback: str) -> str:
+def _free_text(workspace_id: str, label_keys: Iterable[str], fallback: str) -> str:
     """The part of an ID (or of `fallback`, a name) that is the person's own: its words without the
-    ones that are label keys, which the convention puts in place itself."""
-    label_words = {word for value in chosen.values() for word in value.split("-")}
+    label keys in it (whole words, "ml-research" as two), which the convention puts in place itself."""
+    keys = sorted({key for key in label_keys if key}, key=len, reverse=True)
     for source in (workspace_id, fallback):
-        words = [w for w in re.split(r"[^a-z0-9]+", source.lower()) if w]
-        own = [w for w in words if w not in label_words]
-        if own:
-            return "-".join(own)
+        text = "-" + "-".join(w for w in re.split(r"[^a-z0-9]+", source.lower()) if w) + "-"
+        for key in keys:
+            while f"-{key}-" in text:
+                text = text.replace(f"-{key}-", "-")
+        if text.strip("-"):
+            return text.strip("-")
     return ""
 
 
 def suggest(
-    tokens: Sequence[Token], chosen: Mapping[str, str], *, workspace_id: str = "", name: str = ""
+    tokens: Sequence[Token],
+    chosen: Mapping[str, str],
+    *,
+    workspace_id: str = "",
+    name: str = "",
+    dimensions: Mapping[str, Dimension] | None = None,
 ) -> str:
     """A conforming ID from the labels `chosen` (dimension key -> value key) and the person's own
-    words (from the ID typed, else the name), or "" when a placeholder has no label."""
+    words (from the ID typed, else the name), or "" when a placeholder has no label. Words that are a
+    key of the convention's dimensions (from `dimensions`, or the chosen ones) are left out of the
+    person's part: the convention puts the right ones in place."""
     if any(t.kind == "dimension" and t.text not in chosen for t in tokens):
         return ""
-    own = _free_text(workspace_id, chosen, name)
+    label_keys = set(chosen.values())
+    for token in tokens:
+        if token.kind == "dimension" and dimensions and token.text in dimensions:
+            label_keys.update(dimensions[token.text].values)
+    own = _free_text(workspace_id, label_keys, name)
     fixed = sum(len(t.text) for t in tokens if t.kind == "literal")
     fixed += sum(len(chosen[t.text]) for t in tokens if t.kind == "dimension")
     room = max(MAX_ID_LENGTH - fixed, 1)
@@ -378,7 +391,7 @@ def check(
     """Does `workspace_id` follow the convention, with `labels` (dimension key -> value key; a missing
     key is a label not chosen yet)? Explains a mismatch and suggests a conforming ID."""
     chosen = {key: value for key, value in labels.items() if value}
-    suggestion = suggest(tokens, chosen, workspace_id=workspace_id, name=name)
+    suggestion = suggest(tokens, chosen, workspace_id=workspace_id, name=name, dimensions=dimensions)
     missing = [t.text for t in tokens if t.kind == "dimension" and t.text not in chosen]
     if len(workspace_id) > MAX_MATCHED_LENGTH:
         return NamingCheck("mismatch", "This ID is too long to follow the naming convention.", suggestion)
@@ -430,3 +443,23 @@ def example(tokens: Sequence[Token], dimensions: Mapping[str, Dimension]) -> str
                 return ""
             chosen[token.text] = next(iter(dimension.values))
     return suggest(tokens, chosen, name="churn-model")
+
+
+def rename_dimension(text: str, old_key: str, new_key: str) -> str:
+    """The convention `text` with every `{old_key}` written `{new_key}` (when a dimension's key changes);
+    `text` unchanged if it does not parse."""
+    try:
+        parsed = parse_convention(text)
+    except ConventionError:
+        return text
+    return "".join(
+        "{" + new_key + "}" if t.kind == "dimension" and t.text == old_key else t.source for t in parsed
+    )
+
+
+def uses_dimension(text: str, key: str) -> bool:
+    """Does the convention `text` have a `{key}` placeholder?"""
+    try:
+        return any(t.kind == "dimension" and t.text == key for t in parse_convention(text))
+    except ConventionError:
+        return False
