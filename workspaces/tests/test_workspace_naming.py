@@ -155,7 +155,15 @@ def test_the_organize_step_rechecks_with_the_labels_and_suggests_a_conforming_id
     owner_client, organization, owner, platform
 ):
     set_convention(organization, owner, enforced=False)
-    post_step(owner_client, organization, "details", name="Churn model", slug="churn-model", action="next")
+    post_step(
+        owner_client,
+        organization,
+        "details",
+        name="Churn model",
+        slug="churn-model",
+        slug_edited="True",
+        action="next",
+    )
     # While the labels are being chosen, the line follows the form (the labels in the query).
     live = check_id(
         owner_client,
@@ -241,7 +249,9 @@ def test_an_enforced_convention_refuses_at_create_with_a_field_error(
     owner_client, organization, owner, platform
 ):
     set_convention(organization, owner, enforced=True)
-    post_step(owner_client, organization, "details", name="Churn", slug="churn", action="next")
+    post_step(
+        owner_client, organization, "details", name="Churn", slug="churn", slug_edited="True", action="next"
+    )
     post_step(
         owner_client,
         organization,
@@ -257,3 +267,49 @@ def test_an_enforced_convention_refuses_at_create_with_a_field_error(
     assert response.status_code == 200 and "field--invalid" in page
     assert "“churn” breaks the naming convention" in page and "Try “platform-staging-churn”" in page
     assert not Workspace.objects.filter(slug="churn").exists()
+
+
+def test_an_id_only_suggested_from_the_name_becomes_the_conforming_one(
+    owner_client, organization, owner, platform
+):
+    set_convention(organization, owner, enforced=False)
+    # The ID came from the name (the person never edited it): after the labels, it follows the convention.
+    post_step(owner_client, organization, "details", name="Churn model", slug="churn-model", action="next")
+    post_step(
+        owner_client,
+        organization,
+        "organize",
+        label_team="platform",
+        label_environment="staging",
+        action="next",
+    )
+    review = owner_client.get(stepper_url(organization, "review")).content.decode()
+    assert (
+        "platform-staging-churn-model" in review
+        and "made from the labels to follow the naming convention" in review
+    )
+    assert "Follows the naming convention." in review
+
+    # An ID the person typed is theirs: it is only explained and a suggestion offered.
+    owner_client.post(reverse("workspaces:new_discard", args=[organization.slug]))
+    post_step(
+        owner_client,
+        organization,
+        "details",
+        name="Churn",
+        slug="my-churn",
+        slug_edited="True",
+        action="next",
+    )
+    post_step(
+        owner_client,
+        organization,
+        "organize",
+        label_team="platform",
+        label_environment="staging",
+        action="next",
+    )
+    review = owner_client.get(stepper_url(organization, "review")).content.decode()
+    assert (
+        '<span class="mono">my-churn</span>' in review and "Should start with “platform-staging-”" in review
+    )

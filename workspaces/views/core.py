@@ -92,11 +92,13 @@ class Stepper:
     def naming_context(self, labels: dict[str, str] | None = None) -> dict:
         return _naming_context(self.convention, self.draft, labels)
 
-    def use_suggestion(self) -> None:
-        """Take the suggested conforming ID, as if the person had typed it."""
+    def use_suggestion(self, *, typed: bool = True) -> None:
+        """Take the suggested conforming ID: as if the person had typed it (`typed`), or as the ID
+        suggested for them, which the name no longer replaces either way once the labels are chosen."""
         suggestion = self.naming_context()["naming_suggestion"]
         if suggestion:
             self.draft.slug, self.draft.slug_edited = suggestion, True
+            self.draft.slug_from_convention = not typed
             self.save()
 
     def organize_valid(self) -> bool:
@@ -209,6 +211,9 @@ def workspace_new(request):
             stepper.draft.slug = suggest_workspace_id(stepper.draft.name)
     elif step == "organize":
         stepper.draft.take_labels(request.POST, stepper.dimensions)
+        if request.POST.get("action", "next") == "next" and not stepper.draft.slug_edited:
+            # An ID the person never typed (it came from the name) becomes the conforming one.
+            stepper.use_suggestion(typed=False)
     stepper.save()
 
     action = request.POST.get("action", "next")
