@@ -18,6 +18,7 @@ cheap whatever is typed. This module is pure: callers pass the dimensions and la
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_CONVENTION_LENGTH = 200
 MAX_FREE_PARTS = 3
@@ -245,6 +246,17 @@ def describe(tokens: Sequence[Token], dimensions: Mapping[str, Dimension] | None
     return "".join(parts)
 
 
+@lru_cache(maxsize=256)
+def _alternation(keys: tuple[str, ...]) -> str:
+    """Any one of `keys`, escaped, longest first (a dimension's values, for a label not chosen yet)."""
+    return "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True)) or "(?!)"
+
+
+@lru_cache(maxsize=4096)
+def _compile(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.ASCII)
+
+
 def _pattern(tokens: Sequence[Token], chosen: Mapping[str, str], dimensions: Mapping[str, Dimension]):
     """A regular expression compiled from the parsed tokens (never from the user's text), with a named
     group for every dimension whose value is not chosen yet (matching any of its value keys)."""
@@ -257,15 +269,14 @@ def _pattern(tokens: Sequence[Token], chosen: Mapping[str, str], dimensions: Map
                 parts.append(re.escape(chosen[token.text]))
             else:
                 dimension = dimensions.get(token.text)
-                keys = sorted(dimension.values if dimension else (), key=len, reverse=True)
-                alternatives = "|".join(re.escape(k) for k in keys) or "(?!)"
+                alternatives = _alternation(tuple(dimension.values) if dimension else ())
                 parts.append(f"(?P<d{groups}>{alternatives})")
                 groups += 1
         elif token.kind == "name":
             parts.append(FREE_PART_CLASSES[token.text][0])
         else:
             parts.append(ANY_CLASS)
-    return re.compile("".join(parts), re.ASCII)
+    return _compile("".join(parts))
 
 
 def _fixed_prefix(tokens, chosen) -> tuple[str, list[Token]]:
@@ -391,14 +402,16 @@ def check(
     """Does `workspace_id` follow the convention, with `labels` (dimension key -> value key; a missing
     key is a label not chosen yet)? Explains a mismatch and suggests a conforming ID."""
     chosen = {key: value for key, value in labels.items() if value}
-    suggestion = suggest(tokens, chosen, workspace_id=workspace_id, name=name, dimensions=dimensions)
     missing = [t.text for t in tokens if t.kind == "dimension" and t.text not in chosen]
+    match = None
+    if len(workspace_id) <= MAX_MATCHED_LENGTH:
+        match = _pattern(tokens, chosen, dimensions).fullmatch(workspace_id)
+    if match and not missing:
+        return NamingCheck("conforms", "Follows the naming convention.")
+    suggestion = suggest(tokens, chosen, workspace_id=workspace_id, name=name, dimensions=dimensions)
     if len(workspace_id) > MAX_MATCHED_LENGTH:
         return NamingCheck("mismatch", "This ID is too long to follow the naming convention.", suggestion)
-    match = _pattern(tokens, chosen, dimensions).fullmatch(workspace_id)
     if match:
-        if not missing:
-            return NamingCheck("conforms", "Follows the naming convention.", suggestion)
         inferred = {}
         for index, token in enumerate(_dimension_tokens(tokens, chosen)):
             inferred[token.text] = match.group(f"d{index}")
