@@ -163,6 +163,7 @@ def parse_convention(text: str, *, dimension_keys: Sequence[str] | None = None) 
                     f"The “{{” at position {position + 1} is not closed before the next “{{”."
                 )
             if literal:
+                _check_literal(literal)  # in the order they are written: the first problem first
                 tokens.append(Token("literal", literal))
                 literal = ""
             tokens.append(
@@ -176,6 +177,7 @@ def parse_convention(text: str, *, dimension_keys: Sequence[str] | None = None) 
             raise ConventionError(f"The “}}” at position {position + 1} closes nothing.")
         if char == "*":
             if literal:
+                _check_literal(literal)  # in the order they are written: the first problem first
                 tokens.append(Token("literal", literal))
                 literal = ""
             tokens.append(Token("any"))

@@ -227,3 +227,19 @@ def test_a_dimension_the_convention_uses_cannot_be_removed(owner_client, organiz
         dimension_delete(dimension=environment, acting_user=owner)
     assert "uses {environment}: change it on the Naming page first" in refused.value.message
     assert organization.dimensions.filter(key="environment").exists()
+
+
+def test_the_convention_is_previewed_as_it_is_typed_without_saving(owner_client, organization):
+    url = naming_url(organization)
+    line = owner_client.get(url, {"convention": "{environment}-{name}"}, headers={"HX-Request": "true"})
+    text = line.content.decode()
+    assert text.strip().startswith('<div id="naming-preview"') and "<html" not in text
+    assert "The Environment key, “-”, then a name of your own" in text and "development-churn-model" in text
+    refused = owner_client.get(
+        url, {"convention": "{env}-{name}"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "“{env}” is not a dimension key" in refused
+    organization.refresh_from_db()
+    assert organization.workspace_naming_pattern == ""
+    page = owner_client.get(url).content.decode()
+    assert 'hx-get="' + url + '"' in page and 'aria-describedby="id_convention_help naming-preview"' in page

@@ -11,11 +11,18 @@ from django.shortcuts import redirect, render
 
 from organizations import services as organization_services
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal
-from organizations.naming import FREE_PART_CLASSES
+from organizations.naming import (
+    FREE_PART_CLASSES,
+    MAX_CONVENTION_LENGTH,
+    ConventionError,
+    describe,
+    example,
+    parse_convention,
+)
 from organizations.naming_forms import NamingConventionForm
 from organizations.roles import MANAGE_POLICIES
 from organizations.scoping import organization_view
-from organizations.selectors import naming_convention_for
+from organizations.selectors import naming_convention_for, naming_dimensions
 from workspaces.naming import workspaces_off_convention
 
 MANAGE_NAMING_PERMISSION = f"organizations.{MANAGE_POLICIES}"
@@ -30,10 +37,40 @@ def _initial(organization) -> dict:
     }
 
 
+def _preview(text: str, dimensions) -> dict:
+    """What the convention `text` would be, for the line under the field: its reason if it is
+    refused, else how it reads and an ID that follows it."""
+    text = text.strip()
+    if not text:
+        return {"text": ""}
+    by_key = naming_dimensions(dimensions)
+    try:
+        tokens = parse_convention(text, dimension_keys=list(by_key))
+    except ConventionError as error:
+        return {"text": text, "error": error.message}
+    return {"text": text, "in_words": describe(tokens, by_key), "example": example(tokens, by_key)}
+
+
 @organization_view(permission=MANAGE_NAMING_PERMISSION)
 def naming_settings(request):
+    """The page; its POST saves the convention. An htmx GET with `convention` answers the preview line
+    under the field as it is typed (nothing is saved)."""
     organization = request.organization
+    dimensions = list(organization.dimensions.prefetch_related("values"))
+    if request.htmx and request.method == "GET" and "convention" in request.GET:
+        preview = _preview(request.GET["convention"][: MAX_CONVENTION_LENGTH + 1], dimensions)
+        return render(request, "organizations/naming.html#naming-preview", {"preview": preview})
     form = NamingConventionForm(request.POST or None, initial=_initial(organization))
+    form.fields["convention"].widget.attrs.update(
+        {
+            "hx-get": request.path,
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#naming-preview",
+            "hx-swap": "outerHTML",
+            "hx-sync": "this:replace",
+            "aria-describedby": "id_convention_help naming-preview",
+        }
+    )
     if request.method == "POST" and form.is_valid():
         try:
             organization_services.naming_convention_update(
@@ -53,7 +90,6 @@ def naming_settings(request):
                 else "Naming convention removed.",
             )
             return redirect("organizations:naming", org_slug=organization.slug)
-    dimensions = list(organization.dimensions.prefetch_related("values"))
     convention = naming_convention_for(organization=organization, dimensions=dimensions)
     off = workspaces_off_convention(organization=organization, convention=convention)
     page = Paginator(off, OFF_CONVENTION_PER_PAGE).get_page(request.GET.get("page"))
@@ -71,6 +107,10 @@ def naming_settings(request):
                 for key, (_, words) in FREE_PART_CLASSES.items()
             ],
             "off_count": len(off),
+            "preview": _preview(
+                form.data.get("convention", "") if form.is_bound else organization.workspace_naming_pattern,
+                dimensions,
+            ),
             "page": page,
         },
     )

@@ -191,3 +191,9 @@ def test_the_settings_page_describes_the_convention_and_gives_an_example():
     )
     assert example(parsed, DIMENSIONS) == "platform-dev-churn-model"
     assert example(tokens("{project}-{name}"), DIMENSIONS) == ""  # Project has no value yet
+
+
+def test_the_first_problem_written_is_the_one_reported():
+    with pytest.raises(ConventionError) as refused:
+        parse_convention("{project}_{env}", dimension_keys=KEYS)
+    assert "“_” can't be part of a workspace ID" in refused.value.message
