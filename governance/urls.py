@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import access, dimensions, home, invitations, members, teams
+from .views import access, dimensions, home, invitations, members, naming, teams
 
 urlpatterns = [
     path("<slug:org_slug>/", home.organization_home, name="home"),
@@ -89,4 +89,6 @@ urlpatterns = [
         dimensions.dimension_value_remove,
         name="dimension_value_remove",
     ),
+    # Naming convention of workspace IDs
+    path("<slug:org_slug>/settings/naming/", naming.naming_settings, name="naming"),
 ]

@@ -89,6 +89,7 @@ class AuditAction(models.TextChoices):
     DIMENSION_VALUE_MOVE = "dimension_value.move", "Label value moved"
     DIMENSION_VALUE_DELETE = "dimension_value.delete", "Label value removed"
     WORKSPACE_LABELS_UPDATE = "workspace.labels_update", "Workspace labels changed"
+    NAMING_CONVENTION_UPDATE = "organization.naming_update", "Naming convention changed"
     DEVICE_APPROVE = "device.approve", "Command-line login approved"
     DEVICE_DENY = "device.deny", "Command-line login denied"
     DEVICE_FIRST_USE = "device.first_use", "Command-line login used"

@@ -28,9 +28,15 @@ class Organization(models.Model):
         "workspace naming convention",
         max_length=200,
         blank=True,
-        help_text="A regular expression every new workspace ID must match.",
+        help_text="In the safe syntax of organizations.naming, e.g. {team}-{environment}-{name}; "
+        "never a regular expression.",
     )
     workspace_naming_description = models.CharField(max_length=200, blank=True)
+    workspace_naming_enforced = models.BooleanField(
+        "naming convention enforced",
+        default=False,
+        help_text="Refuse new workspace IDs that break the convention (otherwise only warn).",
+    )
     access_review_days = models.PositiveIntegerField("default access-review cadence (days)", default=90)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,9 +1,13 @@
 """Reads of organizations, their members and teams, always scoped to one organization."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db.models import Count, QuerySet
 
+from . import naming
 from .access import Access
-from .models import Membership, Organization, Team
+from .models import Dimension, Membership, Organization, Team
 from .roles import MANAGE_MEMBERS, ORGANIZATION_ROLES, OrganizationRole
 
 
@@ -219,3 +223,80 @@ def audit_event_changes(event) -> list[AuditChange]:
         )
         for key in keys
     ]
+
+
+# --- Workspace naming convention ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamingConvention:
+    """An organization's workspace naming convention, parsed against its dimensions.
+
+    `tokens` is empty when there is no convention, or when the stored one no longer parses (a
+    dimension it names was removed or renamed meanwhile): then `error` says why, and nothing is checked
+    or enforced until an admin puts it right on the Naming page.
+    """
+
+    source: str
+    description: str
+    enforced: bool
+    tokens: tuple[naming.Token, ...]
+    dimensions: dict[str, naming.Dimension]
+    error: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.tokens)
+
+    @property
+    def dimension_keys(self) -> list[str]:
+        return [t.text for t in self.tokens if t.kind == "dimension"]
+
+    @property
+    def example(self) -> str:
+        return naming.example(self.tokens, self.dimensions) if self.active else ""
+
+    @property
+    def in_words(self) -> str:
+        return naming.describe(self.tokens, self.dimensions) if self.active else ""
+
+    def check(
+        self, workspace_id: str, *, labels: dict[str, str], name: str = ""
+    ) -> naming.NamingCheck | None:
+        """What the convention says of `workspace_id` with `labels` (dimension key -> value key; a key
+        missing is a label not chosen yet), or None when there is no convention to follow."""
+        if not self.active:
+            return None
+        return naming.check(self.tokens, workspace_id, labels=labels, dimensions=self.dimensions, name=name)
+
+
+def naming_dimensions(dimensions: Iterable[Dimension]) -> dict[str, naming.Dimension]:
+    """The dimensions (with their values prefetched) as the pure matcher of `organizations.naming` takes them."""
+    return {
+        d.key: naming.Dimension(d.key, d.name, {v.value: v.label for v in d.values.all()}) for d in dimensions
+    }
+
+
+def naming_convention_for(
+    *, organization: Organization, dimensions: Iterable[Dimension] | None = None
+) -> NamingConvention:
+    """The organization's naming convention. Pass its `dimensions` (values prefetched) when they are
+    loaded already; otherwise they are read only if there is a convention (two queries)."""
+    source = organization.workspace_naming_pattern
+    if dimensions is None:
+        dimensions = organization.dimensions.prefetch_related("values") if source else []
+    by_key = naming_dimensions(dimensions)
+    tokens, error = (), ""
+    if source:
+        try:
+            tokens = naming.parse_convention(source, dimension_keys=list(by_key))
+        except naming.ConventionError as problem:
+            error = problem.message
+    return NamingConvention(
+        source=source,
+        description=organization.workspace_naming_description,
+        enforced=organization.workspace_naming_enforced,
+        tokens=tokens,
+        dimensions=by_key,
+        error=error,
+    )

@@ -23,6 +23,7 @@ class WorkspaceDraft:
     name: str = ""
     slug: str = ""
     slug_edited: bool = False
+    slug_from_convention: bool = False  # the ID was made to follow the naming convention, not typed
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # dimension key -> value
     labels_taken: bool = False  # the Organize step was submitted (so its errors may show)
@@ -54,9 +55,12 @@ class WorkspaceDraft:
         }
 
     def take_details(self, data) -> None:
+        previous = self.slug
         self.name = data.get("name", "")[:200]
         self.slug = data.get("slug", "")[:100]
         self.slug_edited = data.get("slug_edited") in {"True", "true", "on", "1"}
+        if self.slug != previous:
+            self.slug_from_convention = False
         self.description = data.get("description", "")[:4000]
 
     def organize_data(self) -> dict:

@@ -9,8 +9,9 @@ same transaction and the one audit event says how many.
 from django.db import transaction
 
 from organizations.audit import AuditAction, audit_record
-from organizations.errors import InvalidError, NotFoundError
+from organizations.errors import ConflictError, InvalidError, NotFoundError
 from organizations.models import Dimension, DimensionValue
+from organizations.naming import uses_dimension
 from organizations.services.dimensions import (
     check_may_manage_dimensions,
     dimension_snapshot,
@@ -32,6 +33,11 @@ def dimension_delete(*, dimension: Dimension, acting_user) -> int:
     dimension = Dimension.objects.select_for_update().filter(pk=dimension.pk).first()  # deleted below
     if dimension is None:
         raise NotFoundError("That dimension was removed a moment ago.")
+    if uses_dimension(organization.workspace_naming_pattern, dimension.key):
+        raise ConflictError(
+            f"The naming convention {organization.workspace_naming_pattern} uses {{{dimension.key}}}: "
+            "change it on the Naming page first."
+        )
     labels = WorkspaceLabel.objects.filter(dimension=dimension)
     relabelled = labels.count()
     audit_record(

@@ -69,6 +69,10 @@ MATRIX = {
         "GET": "organizations.manage_policies",
         "POST": "organizations.manage_policies",
     },
+    "organizations:naming": {
+        "GET": "organizations.manage_policies",
+        "POST": "organizations.manage_policies",
+    },
     "workspaces:new": {"GET": "organizations.create_workspace", "POST": "organizations.create_workspace"},
     "workspaces:check_id": {"GET": "organizations.create_workspace"},
     "workspaces:new_discard": {"POST": "organizations.create_workspace"},

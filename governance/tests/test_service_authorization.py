@@ -286,6 +286,17 @@ SERVICES = {
         ADMINS,
         "organization",
     ),
+    "naming_convention_update": (
+        lambda w, a: organizations.services.naming_convention_update(
+            organization=w.organization,
+            convention="{environment}-{name}",
+            description="Environment first",
+            enforced=True,
+            acting_user=a,
+        ),
+        ADMINS,
+        "organization",
+    ),
     "workspace_labels_update": (
         lambda w, a: workspaces.services.workspace_labels_update(
             workspace=w.workspace, label_values=[w.dimension.values.get(value="production")], acting_user=a

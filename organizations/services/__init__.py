@@ -22,6 +22,7 @@ from .invitation_links import (
 )
 from .invitations import invitation_resend, invitation_revoke
 from .members import membership_add, membership_change_role, ownership_transfer
+from .naming import naming_convention_update
 from .organizations import organization_create, organization_update
 from .teams import team_create, team_update
 
@@ -40,6 +41,7 @@ __all__ = [
     "invitation_token_hash",
     "membership_add",
     "membership_change_role",
+    "naming_convention_update",
     "organization_create",
     "organization_update",
     "ownership_transfer",

@@ -18,6 +18,7 @@ from ..audit import AuditAction, audit_record
 from ..dimensions import LABEL_COLOR_KEYS, LABEL_COLORS
 from ..errors import ConflictError, InvalidError, NotFoundError
 from ..models import Dimension, DimensionValue, Organization, Team, slug_validator
+from ..naming import rename_dimension
 from ..roles import MANAGE_POLICIES
 from .limits import check_lengths
 
@@ -92,6 +93,21 @@ def _save(obj, *, conflict: str, **kwargs):
 # --- Dimensions -----------------------------------------------------------------------------------
 
 
+def _naming_convention_follow_key(
+    organization: Organization, old_key: str, new_key: str, acting_user
+) -> None:
+    """A dimension's new key is written into the naming convention that names it (audited), so the
+    convention keeps meaning the same dimension."""
+    convention = organization.workspace_naming_pattern
+    renamed = rename_dimension(convention, old_key, new_key)
+    if renamed == convention:
+        return
+    organization.workspace_naming_pattern = renamed
+    organization.save(update_fields=["workspace_naming_pattern"])
+    audit_record(organization=organization, acting_user=acting_user, action=AuditAction.NAMING_CONVENTION_UPDATE,
+                 target=organization, before={"convention": convention}, after={"convention": renamed})  # fmt: skip
+
+
 def _dimension_name_taken(organization: Organization, name: str, exclude=None) -> bool:
     return Dimension.objects.filter(organization=organization, name__iexact=name).exclude(pk=exclude).exists()
 
@@ -137,6 +153,8 @@ def dimension_update(*, dimension: Dimension, name: str, key: str, required: boo
             f"{name} has no values yet, so no workspace could be given one: {where}.", field="required"
         )
     before = dimension_snapshot(dimension)
+    if key != dimension.key:
+        _naming_convention_follow_key(organization, dimension.key, key, acting_user)
     dimension.name, dimension.key, dimension.required = name, key, required
     _save(
         dimension,

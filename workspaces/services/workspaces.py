@@ -23,6 +23,7 @@ from ..models import (
     WorkspaceServerSecret,
     WorkspaceStatus,
 )
+from ..naming import check_follows_convention, enforced_convention
 from ..permission_sync import sync_workspace_permissions, sync_workspace_permissions_bulk
 from ..provisioners import get_provisioner
 from ..provisioners.embedded import EmbeddedProvisioner, embedded_server, new_jwt_secret
@@ -119,7 +120,8 @@ def workspace_create(
 
     Needs `create_workspace`. The grants go through the one grant rule, as the creator (now Admin).
     Raises ConflictError (field "slug") when the ID is taken, including when a concurrent request took
-    it a moment earlier, and InvalidError when it is invalid or reserved.
+    it a moment earlier, and InvalidError when it is invalid, reserved, or breaks the organization's
+    naming convention while that is enforced (the message says how and suggests an ID).
     """
     access = Access.for_user(acting_user, organization)
     access.require(f"organizations.{CREATE_WORKSPACE}")
@@ -133,6 +135,11 @@ def workspace_create(
     _check_lengths(display_name=display_name, description=description)
     _check_grants(organization=organization, grants=grants, label_values=label_values)
     _check_required_labels(organization=organization, label_values=label_values)
+    enforced = enforced_convention(organization)
+    if enforced is not None:
+        check_follows_convention(
+            convention=enforced[0], keys_by_dimension_id=enforced[1], slug=slug, label_values=label_values
+        )
     try:
         with transaction.atomic():  # a savepoint: a concurrent insert of the same ID fails only here
             workspace = Workspace(
@@ -260,6 +267,13 @@ def _check_bulk_specs(*, organization: Organization, specs) -> list[WorkspaceSpe
     for spec in cleaned:
         if required - {value.dimension_id for value in spec.label_values}:
             raise InvalidError(f"“{spec.slug}” lacks a value of a dimension {organization.name} requires.")
+    enforced = enforced_convention(organization)
+    if enforced is not None:
+        for spec in cleaned:
+            check_follows_convention(
+                convention=enforced[0], keys_by_dimension_id=enforced[1], slug=spec.slug,
+                label_values=spec.label_values,
+            )  # fmt: skip
     return cleaned
 
 
@@ -278,9 +292,9 @@ def workspace_create_bulk(*, organization: Organization, specs: Sequence[Workspa
     refuses with ConflictError.
 
     Needs `create_workspace`. Checks everything before writing anything: InvalidError for an invalid,
-    reserved or repeated ID or a text too long, ConflictError (field "slug") for an ID that is taken
-    or retired, also when a concurrent request took it meanwhile, NotFoundError for a label of another
-    organization.
+    reserved or repeated ID, an ID off the enforced naming convention, or a text too long,
+    ConflictError (field "slug") for an ID that is taken or retired, also when a concurrent request
+    took it meanwhile, NotFoundError for a label of another organization.
     """
     Access.for_user(acting_user, organization).require(f"organizations.{CREATE_WORKSPACE}")
     if not isinstance(get_provisioner(), EmbeddedProvisioner):

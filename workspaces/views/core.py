@@ -9,6 +9,7 @@ from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refu
 from organizations.models import DimensionValue
 from organizations.roles import CREATE_WORKSPACE, MANAGE_POLICIES
 from organizations.scoping import organization_view
+from organizations.selectors import naming_convention_for
 
 from .. import services
 from ..forms import (
@@ -19,6 +20,7 @@ from ..forms import (
     chosen_label_values,
 )
 from ..identifiers import suggest_workspace_id
+from ..naming import available_suggestion
 from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
 from ..scoping import workspace_view
 from ..selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
@@ -26,6 +28,26 @@ from ..services.deletion import restore_days
 from ..stepper import STEP_KEYS, STEPS, WorkspaceDraft, step_after, step_before
 
 NEW_WORKSPACE_PERMISSION = f"organizations.{CREATE_WORKSPACE}"
+
+
+def _naming_check(convention, draft: WorkspaceDraft, labels: dict[str, str] | None = None):
+    """What the naming convention says of the draft's ID with its labels (or `labels`), or None when
+    there is no convention or no ID yet."""
+    if not draft.slug:
+        return None
+    labels = draft.labels if labels is None else labels
+    chosen = {key: value for key, value in labels.items() if value}
+    return convention.check(draft.slug, labels=chosen, name=draft.name)
+
+
+def _naming_context(convention, draft: WorkspaceDraft, labels: dict[str, str] | None = None) -> dict:
+    """The naming convention, its check of the draft and a free conforming ID to suggest, if any."""
+    check = _naming_check(convention, draft, labels)
+    suggestion = ""
+    if check is not None and check.state != "conforms" and check.suggestion:
+        chosen = {key: value for key, value in (draft.labels if labels is None else labels).items() if value}
+        suggestion = available_suggestion(convention=convention, suggestion=check.suggestion, labels=chosen)
+    return {"naming": convention, "naming_check": check, "naming_suggestion": suggestion}
 
 
 class Stepper:
@@ -41,6 +63,7 @@ class Stepper:
         )
         self.teams = list(self.organization.teams.all())
         self.custom_roles = {f"custom:{role.pk}": role for role in self.organization.workspace_roles.all()}
+        self.convention = naming_convention_for(organization=self.organization, dimensions=self.dimensions)
 
     def url(self, step: str) -> str:
         return reverse("workspaces:new", args=[self.organization.slug]) + f"?step={step}"
@@ -54,9 +77,30 @@ class Stepper:
         )
 
     def organize_form(self) -> WorkspaceOrganizeForm:
-        """Bound once the Organize step was submitted (so its errors show), blank before."""
+        """Bound once the Organize step was submitted (so its errors show), blank before: then an ID
+        that fits the naming convention preselects the labels it names."""
         data = self.draft.organize_data() if self.draft.labels_taken else None
-        return WorkspaceOrganizeForm(data, initial=self.draft.organize_data(), dimensions=self.dimensions)
+        initial = self.draft.organize_data()
+        if not self.draft.labels:
+            check = self.naming_check()
+            if check is not None and check.state == "fits":
+                initial = {f"label_{key}": value for key, value in check.inferred.items()}
+        return WorkspaceOrganizeForm(data, initial=initial, dimensions=self.dimensions)
+
+    def naming_check(self, labels: dict[str, str] | None = None):
+        return _naming_check(self.convention, self.draft, labels)
+
+    def naming_context(self, labels: dict[str, str] | None = None) -> dict:
+        return _naming_context(self.convention, self.draft, labels)
+
+    def use_suggestion(self, *, typed: bool = True) -> None:
+        """Take the suggested conforming ID: as if the person had typed it (`typed`), or as the ID
+        suggested for them, which the name no longer replaces either way once the labels are chosen."""
+        suggestion = self.naming_context()["naming_suggestion"]
+        if suggestion:
+            self.draft.slug, self.draft.slug_edited = suggestion, True
+            self.draft.slug_from_convention = not typed
+            self.save()
 
     def organize_valid(self) -> bool:
         return WorkspaceOrganizeForm(self.draft.organize_data(), dimensions=self.dimensions).is_valid()
@@ -133,6 +177,7 @@ class Stepper:
             "label_summary": self.label_summary(),
             "id_check": workspace_id_check(self.draft.slug) if self.draft.slug else None,
             "roles": WORKSPACE_ROLES.values(),
+            **self.naming_context(),
         }
         template = "workspaces/new.html#stepper" if self.request.htmx else "workspaces/new.html"
         response = render(self.request, template, context, status=status)
@@ -171,6 +216,9 @@ def workspace_new(request):
             stepper.draft.slug = suggest_workspace_id(stepper.draft.name)
     elif step == "organize":
         stepper.draft.take_labels(request.POST, stepper.dimensions)
+        if request.POST.get("action", "next") == "next" and not stepper.draft.slug_edited:
+            # An ID the person never typed (it came from the name) becomes the conforming one.
+            stepper.use_suggestion(typed=False)
     stepper.save()
 
     action = request.POST.get("action", "next")
@@ -178,6 +226,9 @@ def workspace_new(request):
         return HttpResponse(status=204)
     if action == "back":
         return stepper.go(step_before(step))
+    if action == "use-suggestion":
+        stepper.use_suggestion()
+        return stepper.render(step) if request.htmx else redirect(stepper.url(step))
     if action.startswith("goto:") and action[5:] in STEP_KEYS:
         return stepper.go(action[5:])
     if step == "access" and action == "add":
@@ -245,10 +296,31 @@ def _workspace_create_from_draft(request, stepper: Stepper):
 @require_GET
 @organization_view(permission=NEW_WORKSPACE_PERMISSION)
 def workspace_id_check_view(request):
-    """The live check under the Workspace ID field: a small fragment, never the whole page."""
+    """The live check under the Workspace ID field: a small fragment, never the whole page.
+
+    With a naming convention, the naming check comes along (swapped out of band), against the labels
+    of the draft, or those of the Organize step's form while it is being filled in (`label_<key>`).
+    `part=naming` answers the naming check alone (the Organize step's live line).
+    """
+    organization = request.organization
+    draft = WorkspaceDraft.load(request.session, organization)
+    convention = naming_convention_for(organization=organization)
     slug = request.GET.get("slug", "").strip()
-    check = workspace_id_check(slug) if slug else None
-    return render(request, "workspaces/new.html#id-check", {"id_check": check})
+    if "slug" in request.GET:
+        draft.slug = slug
+    labels = None
+    if any(key.startswith("label_") for key in request.GET):
+        labels = {key: request.GET.get(f"label_{key}", "")[:100] for key in convention.dimensions}
+    context = {"organization": organization, "draft": draft, **_naming_context(convention, draft, labels)}
+    if request.GET.get("part") == "naming":
+        return render(request, "workspaces/new.html#naming-check", {**context, "step": "organize"})
+    context["step"] = "details"
+    context["id_check"] = workspace_id_check(slug) if slug else None
+    response = render(request, "workspaces/new.html#id-check", context)
+    if convention.active:
+        context["naming_oob"] = True
+        response.content += render(request, "workspaces/new.html#naming-check", context).content
+    return response
 
 
 @organization_view(permission=NEW_WORKSPACE_PERMISSION)
