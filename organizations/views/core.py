@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from .. import services
 from ..errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal
 from ..forms import OrganizationCreateForm, OrganizationSettingsForm
-from ..models import Membership
+from ..models import Membership, Organization
 from ..roles import CHANGE_ORGANIZATION
 from ..scoping import organization_view
 
@@ -26,7 +26,8 @@ def home(request):
 
 @login_required
 def organization_create(request):
-    form = OrganizationCreateForm(request.POST or None)
+    own = Organization.objects.filter(memberships__user=request.user).order_by("name")
+    form = OrganizationCreateForm(request.POST or None, own_organizations=own)
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(
@@ -38,7 +39,8 @@ def organization_create(request):
             messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
             return redirect("organizations:home", org_slug=organization.slug)
     has_organization = Membership.objects.filter(user=request.user).exists()
-    return render(request, "organizations/create.html", {"form": form, "has_organization": has_organization})
+    context = {"form": form, "has_organization": has_organization, "same_name": form.same_name}
+    return render(request, "organizations/create.html", context)
 
 
 @organization_view(permission=f"organizations.{CHANGE_ORGANIZATION}")
