@@ -118,3 +118,27 @@ def test_an_invitation_can_be_copied_as_a_link_that_works(owner_client, organiza
         reverse("organizations:invitation_link", args=[organization.slug, kim.pk])
     ).content.decode()
     assert "Link for kim@example.com" in page and LINK.search(page)
+
+
+def test_the_invitations_page_offers_custom_roles_on_a_workspace(
+    owner_client, organization, owner, make_workspace
+):
+    workspace = make_workspace("churn-model")
+    role = custom_role_create(
+        organization=organization, name="Reviewer", base_role="viewer", acting_user=owner
+    )
+    url = reverse("organizations:invitations", args=[organization.slug])
+    assert '<optgroup label="Custom roles">' in owner_client.get(url).content.decode()
+    owner_client.post(
+        url,
+        {
+            "email": "cy@example.com",
+            "role": "member",
+            "workspace": str(workspace.pk),
+            "workspace_role": f"custom:{role.pk}",
+        },
+    )
+    invitation = Invitation.objects.get(email="cy@example.com")
+    assert invitation.workspace_roles == [{"workspace": str(workspace.pk), "custom_role": role.pk}]
+    page = owner_client.get(url).content.decode()
+    assert "+ Reviewer on" in page

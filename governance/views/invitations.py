@@ -6,6 +6,8 @@ form errors or toasts. The invitation link's token appears in no audit event, me
 and in no URL after the first visit: only its hash is stored (in the invitation and the session).
 """
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.core.paginator import Paginator
@@ -36,8 +38,9 @@ from organizations.selectors import (
     organization_role_options,
 )
 from workspaces.member_forms import WorkspaceInviteForm
-from workspaces.roles import MANAGE_WORKSPACE_MEMBERS, VIEW_WORKSPACE, WORKSPACE_ROLES
+from workspaces.roles import MANAGE_WORKSPACE_MEMBERS, VIEW_WORKSPACE
 from workspaces.scoping import workspace_view
+from workspaces.selectors import workspace_role_options
 from workspaces.views.members import TEMPLATE as WORKSPACE_MEMBERS_TEMPLATE
 from workspaces.views.members import invite_roles, users_context
 
@@ -53,7 +56,10 @@ def _invitation_form(request, data=None) -> InvitationForm:
         data,
         roles=organization_role_options(access=request.access),
         workspaces=invitation_workspace_options(organization=request.organization, access=request.access),
-        workspace_roles=list(WORKSPACE_ROLES.values()),
+        workspace_roles=[
+            SimpleNamespace(key=option.value, label=option.label)
+            for option in workspace_role_options(organization=request.organization)
+        ],
     )
 
 

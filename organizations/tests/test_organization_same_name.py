@@ -1,11 +1,20 @@
 """Creating a second organization with a name one already belongs to is pointed out first."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from organizations.models import Organization
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _created_a_while_ago(organization):
+    """Not a double submit: the first organization is older than the double-submit window."""
+    Organization.objects.filter(pk=organization.pk).update(created_at=timezone.now() - timedelta(hours=1))
 
 
 def test_a_name_already_used_by_the_same_user_is_pointed_out_before_a_second_one(owner_client, organization):

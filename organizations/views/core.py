@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from .. import services
 from ..errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal
@@ -8,6 +9,7 @@ from ..forms import OrganizationCreateForm, OrganizationSettingsForm
 from ..models import Membership, Organization
 from ..roles import CHANGE_ORGANIZATION
 from ..scoping import organization_view
+from ..services.organizations import DUPLICATE_CREATE_WINDOW
 
 
 def home(request):
@@ -26,7 +28,16 @@ def home(request):
 
 @login_required
 def organization_create(request):
-    own = Organization.objects.filter(memberships__user=request.user).order_by("name")
+    # An organization created in the last moments is left out: submitting its name again is a double
+    # submit, which the service answers with that organization.
+    own = (
+        Organization.objects.filter(memberships__user=request.user)
+        .exclude(
+            name=request.POST.get("name", "").strip(),
+            created_at__gte=timezone.now() - DUPLICATE_CREATE_WINDOW,
+        )
+        .order_by("name")
+    )
     form = OrganizationCreateForm(request.POST or None, own_organizations=own)
     if request.method == "POST" and form.is_valid():
         try:
