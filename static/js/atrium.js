@@ -50,7 +50,9 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    var open = "details.menu[open]";
+    if (window.matchMedia("(max-width: 767.98px)").matches) open += ", details.sidebar[open]";  // a menu there
+    document.querySelectorAll(open).forEach(function (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });
