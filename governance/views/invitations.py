@@ -206,9 +206,10 @@ def invitation_link_copy(request, invitation_id):
     invitation.refresh_from_db()
     link = site_url() + reverse("invitation_link", args=[token])
     if request.htmx:
-        return render(request, "includes/invitation_link.html", {"invitation": invitation, "link": link})
-    response = _render_page(request, copied={"invitation": invitation, "link": link})
-    response["Cache-Control"] = "no-store"
+        response = render(request, "includes/invitation_link.html", {"invitation": invitation, "link": link})
+    else:
+        response = _render_page(request, copied={"invitation": invitation, "link": link})
+    response["Cache-Control"] = "no-store"  # the link is a secret, shown once
     return response
 
 
