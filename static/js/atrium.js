@@ -203,7 +203,10 @@
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     if (document.querySelector("dialog[open]")) return;
     var search = document.querySelector("[data-search-shortcut]") || document.querySelector("input[type=search]");
-    if (!search || search.offsetParent === null) return;
+    if (!search) return;
+    var fold = search.closest("details:not([open])");  // the audit filters, folded on a phone
+    if (fold) fold.setAttribute("open", "");
+    if (search.offsetParent === null) return;
     event.preventDefault();
     search.focus();
     search.select();
