@@ -26,6 +26,12 @@ urlpatterns = [
     # The e-mailed link keeps its token in the session and continues at the token-free page.
     path("invitations/accept/", invitation_views.invitation_accept, name="invitation_accept"),
     path("invitations/<str:token>/", invitation_views.invitation_link, name="invitation_link"),
+    # A workspace's Members page invites someone new into the organization (governance spans both).
+    path(
+        "w/<str:workspace_slug>/settings/members/invite/",
+        invitation_views.workspace_member_invite,
+        name="workspace_member_invite",
+    ),
     path("", include("workspaces.urls")),
     # The ZenML-compatible control plane at ZENML_CONTROL_PLANE_PATH, and its command-line login page.
     path("", include("control_plane.urls")),

@@ -218,8 +218,9 @@ def test_newcomer_signs_up_and_creates_a_workspace(
     page.evaluate("window.__notReloaded = true")
     call_command("db_worker", batch=True, no_startup_delay=True, reload=False)
     expect(badge).to_have_text("Available", timeout=5_000)
-    expect(status_panel).to_contain_text("The workspace is ready")
-    expect(status_panel).not_to_have_attribute("hx-get", re.compile(".*"))
+    # Available: the Status card folds into the header's badge, and polling stops.
+    expect(page.locator("#status-panel")).to_be_hidden()
+    expect(page.locator("#status-panel")).not_to_have_attribute("hx-get", re.compile(".*"))
     assert page.evaluate("window.__notReloaded === true"), (
         "the overview reloaded instead of updating in place"
     )

@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q
 
 from organizations.access import Access
 from organizations.models import Dimension, DimensionValue, Organization, Team
-from workspaces.models import Workspace, WorkspaceRoleAssignment, WorkspaceStatus
+from workspaces.models import Workspace, WorkspaceCustomRole, WorkspaceRoleAssignment, WorkspaceStatus
 from workspaces.roles import MANAGE_WORKSPACE_MEMBERS, WORKSPACE_ROLES
 
 
@@ -34,11 +34,29 @@ def invitation_attach_workspace_grants(invitations) -> list:
     organization_ids = {invitation.organization_id for invitation in invitations}
     live = Workspace.objects.live().filter(organization_id__in=organization_ids, pk__in=ids)
     workspaces = {str(w.pk): w for w in live} if ids else {}
+    custom_ids = {
+        str(grant["custom_role"])
+        for invitation in invitations
+        for grant in invitation.workspace_roles
+        if str(grant.get("custom_role", "")).isdigit()
+    }
+    custom = (
+        {str(role.pk): role.name for role in WorkspaceCustomRole.objects.filter(pk__in=custom_ids)}
+        if custom_ids
+        else {}
+    )
+    labels = {key: role.label for key, role in WORKSPACE_ROLES.items()}
+
+    def label(grant) -> str | None:
+        if grant.get("custom_role"):
+            return custom.get(str(grant["custom_role"]))
+        return labels.get(grant.get("role"))
+
     for invitation in invitations:
         invitation.workspace_grants = [
-            (workspaces[grant["workspace"]], WORKSPACE_ROLES[grant["role"]].label)
+            (workspaces[grant["workspace"]], label(grant))
             for grant in invitation.workspace_roles
-            if grant.get("workspace") in workspaces and grant.get("role") in WORKSPACE_ROLES
+            if grant.get("workspace") in workspaces and label(grant)
         ]
     return invitations
 

@@ -32,6 +32,11 @@ urlpatterns = [
         name="invitation_resend",
     ),
     path(
+        "<slug:org_slug>/settings/invitations/<int:invitation_id>/link/",
+        invitations.invitation_link_copy,
+        name="invitation_link",
+    ),
+    path(
         "<slug:org_slug>/settings/invitations/<int:invitation_id>/revoke/",
         invitations.invitation_revoke,
         name="invitation_revoke",

@@ -58,6 +58,7 @@ class AuditAction(models.TextChoices):
     INVITATION_CREATE = "invitation.create", "Invitation sent"
     INVITATION_RESEND = "invitation.resend", "Invitation resent"
     INVITATION_REVOKE = "invitation.revoke", "Invitation revoked"
+    INVITATION_LINK_COPY = "invitation.link_copy", "Invitation link copied"
     INVITATION_ACCEPT = "invitation.accept", "Invitation accepted"
     INVITATION_MAIL_SENT = "invitation.mail_sent", "Invitation e-mail sent"
     INVITATION_MAIL_SKIPPED = "invitation.mail_skipped", "Invitation e-mail not sent"

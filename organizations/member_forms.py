@@ -38,9 +38,14 @@ class InvitationForm(forms.Form):
         self.fields["workspace"].choices = [("", "No workspace")] + [
             (str(workspace.pk), f"{workspace.display_name} ({workspace.slug})") for workspace in workspaces
         ]
-        self.fields["workspace_role"].choices = [("", "No role")] + [
-            (role.key, role.label) for role in workspace_roles
+        # Predefined roles by key, then the organization's custom roles as "custom:<id>" (grouped).
+        predefined = [
+            (role.key, role.label) for role in workspace_roles if not role.key.startswith("custom:")
         ]
+        custom = [(role.key, role.label) for role in workspace_roles if role.key.startswith("custom:")]
+        self.fields["workspace_role"].choices = (
+            [("", "No role")] + predefined + ([("Custom roles", custom)] if custom else [])
+        )
 
     @property
     def offers_workspaces(self) -> bool:
@@ -58,7 +63,11 @@ class InvitationForm(forms.Form):
     def workspace_grants(self) -> list[dict]:
         """The invitation's workspace roles, in the shape `invitation_create` stores."""
         workspace, role = self.cleaned_data.get("workspace"), self.cleaned_data.get("workspace_role")
-        return [{"workspace": workspace, "role": role}] if workspace and role else []
+        if not (workspace and role):
+            return []
+        if role.startswith("custom:"):
+            return [{"workspace": workspace, "custom_role": int(role.removeprefix("custom:"))}]
+        return [{"workspace": workspace, "role": role}]
 
 
 class BulkInvitationForm(forms.Form):

@@ -11,7 +11,7 @@ class WorkspaceDetailsForm(forms.Form):
     name = forms.CharField(
         label="Name",
         max_length=100,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "data-workspace-name": ""}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-workspace-name": "", "autofocus": True}),
     )
     slug = forms.CharField(
         label="Workspace ID",

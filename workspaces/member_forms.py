@@ -73,3 +73,17 @@ class WorkspaceTeamAddForm(_RoleFormMixin, forms.Form):
 
     def clean_team(self):
         return self.candidates[self.cleaned_data["team"]]
+
+
+class WorkspaceInviteForm(_RoleFormMixin, forms.Form):
+    """Invite someone new into this workspace: an e-mail address and a workspace role."""
+
+    email = forms.EmailField(label="E-mail", max_length=254)
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, roles: list[RoleOption], **kwargs):
+        kwargs.setdefault("initial", {"role": "developer"})
+        kwargs.setdefault("prefix", "invite")
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update(autocomplete="off", placeholder="name@example.com")
+        self.offer_roles(roles)

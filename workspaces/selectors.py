@@ -332,3 +332,46 @@ def custom_role_list(*, access: Access) -> QuerySet:
         )
         .order_by("name", "pk")
     )
+
+
+@dataclass
+class WorkspaceInvitation:
+    """A pending invitation that gives a role on one workspace, with that role's label."""
+
+    invitation: object
+    role_label: str
+
+
+def workspace_invitations_pending(workspace: Workspace, *, limit: int = 100) -> list[WorkspaceInvitation]:
+    """Pending, unexpired invitations of the workspace's organization that carry a role on it, newest
+    first (the grants are JSON, read here rather than queried, so every database answers the same)."""
+    from django.utils import timezone
+
+    from organizations.models import Invitation, InvitationStatus
+
+    from .models import WorkspaceCustomRole
+    from .roles import WORKSPACE_ROLES
+
+    pending = Invitation.objects.filter(
+        organization_id=workspace.organization_id,
+        status=InvitationStatus.PENDING,
+        expires_at__gt=timezone.now(),
+    ).select_related("invited_by")
+    found = []
+    for invitation in pending[:1000]:
+        grant = next((g for g in invitation.workspace_roles if g.get("workspace") == str(workspace.pk)), None)
+        if grant is not None:
+            found.append((invitation, grant))
+    custom_ids = {str(g["custom_role"]) for _, g in found if g.get("custom_role")}
+    custom = {
+        str(role.pk): role.name
+        for role in WorkspaceCustomRole.objects.filter(organization_id=workspace.organization_id, pk__in=custom_ids)
+    } if custom_ids else {}  # fmt: skip
+    rows = []
+    for invitation, grant in found[:limit]:
+        if grant.get("custom_role"):
+            label = custom.get(str(grant["custom_role"]), "a custom role no longer defined")
+        else:
+            label = getattr(WORKSPACE_ROLES.get(grant.get("role")), "label", grant.get("role", ""))
+        rows.append(WorkspaceInvitation(invitation=invitation, role_label=label))
+    return rows

@@ -9,6 +9,7 @@ from .invitations import (
     invitation_accept,
     invitation_create,
     invitation_create_bulk,
+    invitation_create_for_workspace,
 )
 from .members import membership_remove
 from .teams import team_delete, team_member_add, team_member_remove
@@ -22,6 +23,7 @@ __all__ = [
     "invitation_accept",
     "invitation_create",
     "invitation_create_bulk",
+    "invitation_create_for_workspace",
     "membership_remove",
     "team_delete",
     "team_member_add",

@@ -14,11 +14,11 @@ from organizations.audit import AuditAction, audit_record
 from organizations.errors import ConflictError, InvalidError, NotFoundError, PermissionDeniedError
 from organizations.models import Invitation, InvitationStatus, Membership, Organization
 from organizations.permission_sync import sync_organization_permissions
-from organizations.roles import MANAGE_MEMBERS
+from organizations.roles import MANAGE_MEMBERS, OrganizationRoleKey
 from organizations.services.invitation_links import invitation_link_withdraw
 from organizations.services.invitation_mails import invitation_mail_check_throttle, invitation_mail_queue
 from organizations.services.members import check_may_grant
-from workspaces.models import Workspace
+from workspaces.models import Workspace, WorkspaceCustomRole
 from workspaces.services import workspace_role_assign, workspace_role_grant_check
 
 MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
@@ -36,6 +36,25 @@ def _invited_workspace(organization: Organization, grant) -> Workspace | None:
     return Workspace.objects.live().filter(organization=organization, pk=workspace_id).first()
 
 
+def invitation_grant_role(organization: Organization, grant) -> dict:
+    """The role a grant names, as `role=`/`custom_role=` arguments of the workspace role services.
+
+    A grant is `{"workspace": uuid, "role": key}` or, for a custom role, `{"workspace": uuid,
+    "custom_role": id}`; a custom role of another organization (or gone since) is NotFoundError."""
+    custom_role_id = grant.get("custom_role")
+    if custom_role_id in (None, ""):
+        return {"role": grant.get("role", "")}
+    try:
+        custom_role = WorkspaceCustomRole.objects.filter(
+            organization=organization, pk=int(custom_role_id)
+        ).first()
+    except (TypeError, ValueError):
+        custom_role = None
+    if custom_role is None:
+        raise NotFoundError("That custom role does not exist in this organization.")
+    return {"role": "", "custom_role": custom_role}
+
+
 def _check_invited_workspace_roles(*, organization: Organization, acting_user, grants) -> None:
     if len(grants) > MAX_INVITED_WORKSPACE_ROLES:
         raise InvalidError(f"An invitation can carry at most {MAX_INVITED_WORKSPACE_ROLES} workspace roles.")
@@ -43,7 +62,9 @@ def _check_invited_workspace_roles(*, organization: Organization, acting_user, g
         workspace = _invited_workspace(organization, grant)
         if workspace is None:
             raise NotFoundError("That workspace does not exist in this organization.")
-        workspace_role_grant_check(workspace=workspace, acting_user=acting_user, role=grant.get("role", ""))
+        workspace_role_grant_check(
+            workspace=workspace, acting_user=acting_user, **invitation_grant_role(organization, grant)
+        )
 
 
 @transaction.atomic
@@ -106,6 +127,25 @@ def _invitation_create(
                  after={"email": email, "role": role, "workspace_roles": list(workspace_roles)})  # fmt: skip
     invitation_mail_queue(invitation, throttle_checked=True)
     return invitation
+
+
+def invitation_create_for_workspace(
+    *, workspace: Workspace, email: str, acting_user, role: str = "", custom_role=None
+) -> Invitation:
+    """Invite `email` into `workspace` with a workspace role (predefined or custom) from its Members page.
+
+    It is an organization invitation with the lowest organization role (Member: they see only the
+    workspaces where they hold a role) carrying this one workspace grant; the same rules as any
+    invitation apply (who may invite, throttling, one pending invitation per address)."""
+    grant = {"workspace": str(workspace.pk)}
+    grant |= {"custom_role": custom_role.pk} if custom_role is not None else {"role": role}
+    return invitation_create(
+        organization=workspace.organization,
+        email=email,
+        role=OrganizationRoleKey.MEMBER,
+        acting_user=acting_user,
+        workspace_roles=[grant],
+    )
 
 
 @dataclass
@@ -210,7 +250,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
                 workspace_role_assign(
                     workspace=workspace,
                     user=user,
-                    role=grant.get("role", ""),
+                    **invitation_grant_role(organization, grant),
                     acting_user=user,
                     on_behalf_of=invitation.invited_by,
                 )

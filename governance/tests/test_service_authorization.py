@@ -134,6 +134,18 @@ SERVICES = {
         ADMINS,
         "organization",
     ),
+    "invitation_create_for_workspace": (
+        lambda w, a: governance.services.invitation_create_for_workspace(
+            workspace=w.workspace, email="new@example.com", role="viewer", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "invitation_link_copy": (
+        lambda w, a: organizations.services.invitation_link_copy(invitation=w.invitation, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
     "invitation_resend": (
         lambda w, a: organizations.services.invitation_resend(invitation=w.invitation, acting_user=a),
         ADMINS,

@@ -78,6 +78,8 @@ def organization_home(request):
             new_workspace_url=reverse("workspaces:new", args=[organization.slug]) if may_create else "",
         )
         context["total"] = sum(row.count for row in context["matrix"].rows)
+    # The names of workspaces the person may open are links; the others say whom to ask (one query).
+    access.prefetch(_shown(context))
 
     partial = (
         request.htmx and request.htmx.target == BROWSER_TARGET and not request.htmx.history_restore_request
@@ -240,3 +242,12 @@ def _sort_links(query: WorkspaceQuery, path: str) -> dict:
             first = descending if column == "created" else ascending
             links[column] = {"url": query.change(sort=first).url(path), "aria": "none"}
     return links
+
+
+def _shown(context) -> list:
+    """The workspaces the page shows, whichever the view."""
+    if "page" in context:
+        return list(context["page"].object_list)
+    if "groups" in context:
+        return [workspace for group in context["groups"] for workspace in group.workspaces]
+    return [workspace for line in context["matrix"].cells for cell in line for workspace in cell.workspaces]

@@ -6,6 +6,8 @@ form errors or toasts. The invitation link's token appears in no audit event, me
 and in no URL after the first visit: only its hash is stored (in the invitation and the session).
 """
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.core.paginator import Paginator
@@ -15,8 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
+from config.site import site_url
 from organizations import services as organization_services
+from organizations.access import Access
 from organizations.errors import (
     REFUSALS_SHOWN_IN_PLACE,
     PermissionDeniedError,
@@ -32,7 +37,12 @@ from organizations.selectors import (
     invitation_list_pending,
     organization_role_options,
 )
-from workspaces.roles import WORKSPACE_ROLES
+from workspaces.member_forms import WorkspaceInviteForm
+from workspaces.roles import MANAGE_WORKSPACE_MEMBERS, VIEW_WORKSPACE
+from workspaces.scoping import workspace_view
+from workspaces.selectors import workspace_role_options
+from workspaces.views.members import TEMPLATE as WORKSPACE_MEMBERS_TEMPLATE
+from workspaces.views.members import invite_roles, users_context
 
 from .. import services
 from ..selectors import invitation_attach_workspace_grants, invitation_workspace_options
@@ -46,7 +56,10 @@ def _invitation_form(request, data=None) -> InvitationForm:
         data,
         roles=organization_role_options(access=request.access),
         workspaces=invitation_workspace_options(organization=request.organization, access=request.access),
-        workspace_roles=list(WORKSPACE_ROLES.values()),
+        workspace_roles=[
+            SimpleNamespace(key=option.value, label=option.label)
+            for option in workspace_role_options(organization=request.organization)
+        ],
     )
 
 
@@ -61,7 +74,7 @@ def _list_url(request) -> str:
     return candidate if candidate.startswith(base + "?") or candidate == base else base
 
 
-def _render_page(request, *, form=None, bulk_form=None, bulk_errors=(), status=200):
+def _render_page(request, *, form=None, bulk_form=None, bulk_errors=(), copied=None, status=200):
     organization = request.organization
     pending = Paginator(invitation_list_pending(organization=organization), INVITATIONS_PER_PAGE)
     pending_page = pending.get_page(request.GET.get("page"))
@@ -78,6 +91,7 @@ def _render_page(request, *, form=None, bulk_form=None, bulk_errors=(), status=2
         "pending": invitation_attach_workspace_grants(pending_page.object_list),
         "history_page": history_page,
         "list_url": request.get_full_path(),
+        "copied": copied,
     }
     return render(request, "organizations/invitations.html", context, status=status)
 
@@ -176,6 +190,66 @@ def _invitation_not_found(request):
     return response
 
 
+@organization_view(permission=MANAGE_MEMBERS_PERMISSION)
+@require_POST
+def invitation_link_copy(request, invitation_id):
+    """Make a new link for a pending invitation and show it once, with a Copy button (htmx: in place
+    of the row's link slot; plain POST: at the top of the Invitations page)."""
+    invitation = get_object_or_404(Invitation, pk=invitation_id, organization=request.organization)
+    try:
+        token = organization_services.invitation_link_copy(invitation=invitation, acting_user=request.user)
+    except REFUSALS_SHOWN_IN_PLACE as refusal:
+        if request.htmx:
+            return render(request, "includes/refusal_line.html", {"message": refusal_message(refusal)})
+        messages.error(request, refusal_message(refusal))
+        return redirect(_list_url(request))
+    invitation.refresh_from_db()
+    link = site_url() + reverse("invitation_link", args=[token])
+    if request.htmx:
+        response = render(request, "includes/invitation_link.html", {"invitation": invitation, "link": link})
+    else:
+        response = _render_page(request, copied={"invitation": invitation, "link": link})
+    response["Cache-Control"] = "no-store"  # the link is a secret, shown once
+    return response
+
+
+@require_POST
+@workspace_view(permission=f"workspaces.{MANAGE_WORKSPACE_MEMBERS}")
+def workspace_member_invite(request):
+    """Invite someone new into this workspace from its Members page, with a workspace role."""
+    workspace = request.workspace
+    form = WorkspaceInviteForm(request.POST, roles=invite_roles(request))
+    notice = ""
+    if form.is_valid():
+        option = form.cleaned_data["role"]
+        try:
+            invitation = services.invitation_create_for_workspace(
+                workspace=workspace,
+                email=form.cleaned_data["email"],
+                role=option.role,
+                custom_role=option.custom_role,
+                acting_user=request.user,
+            )
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            notice = (
+                f"Invitation sent to {invitation.email}: {option.label} of {workspace.display_name} once they "
+                "accept."
+            )
+            if not request.htmx:
+                messages.success(request, notice)
+                return redirect("workspaces:members", workspace_slug=workspace.slug)
+            form = None
+    context = users_context(request, invite_form=form)
+    if not request.htmx:
+        return render(request, WORKSPACE_MEMBERS_TEMPLATE, context, status=400)
+    response = render(request, f"{WORKSPACE_MEMBERS_TEMPLATE}#users-section", context)
+    if notice:
+        trigger_client_event(response, "atrium:toast", {"level": "success", "message": notice})
+    return response
+
+
 @csrf_exempt  # a refused POST would be logged with its path, which is the token
 def invitation_link(request, token):
     """The link in an invitation e-mail. Like Django's password reset, it keeps its token in the
@@ -198,7 +272,13 @@ def invitation_accept(request):
         return _invitation_not_found(request)
     organization = invitation.organization
     accept_url = reverse("invitation_accept")
-    context = {"invitation": invitation, "organization": organization, "accept_url": accept_url}
+    grants = invitation_attach_workspace_grants([invitation])[0].workspace_grants
+    context = {
+        "invitation": invitation,
+        "organization": organization,
+        "accept_url": accept_url,
+        "workspace_grants": grants,
+    }
     status = invitation.effective_status
     if status != InvitationStatus.PENDING:
         is_member = (
@@ -223,7 +303,7 @@ def invitation_accept(request):
             except (*REFUSALS_SHOWN_IN_PLACE, PermissionDeniedError) as refusal:  # shown on the accept page
                 context["error"] = refusal_message(refusal)
             else:
-                return _welcome(request, membership)
+                return _welcome(request, membership, grants)
         return render(request, "organizations/invitation_accept.html", context | {"state": "confirm"})
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
         return render(request, "organizations/invitation_accept.html", context | {"state": "login"})
@@ -246,15 +326,25 @@ def invitation_accept(request):
             return redirect(accept_url)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return _welcome(request, membership)
+            return _welcome(request, membership, grants)
     return render(
         request, "organizations/invitation_accept.html", context | {"state": "signup", "form": form}
     )
 
 
-def _welcome(request, membership):
+def _welcome(request, membership, grants=()):
+    """Greet the new member where their invitation put them: the (first) workspace it gave them a
+    role on, when they can open it now, else the organization's home."""
     request.session.pop(INVITATION_SESSION_KEY, None)  # the link has done its work
     organization = membership.organization
+    access = Access.for_user(membership.user, organization)
+    for workspace, role_label in grants:
+        if access.can(f"workspaces.{VIEW_WORKSPACE}", workspace):
+            messages.success(
+                request,
+                f"Welcome to {organization.name}! You are {role_label} of {workspace.display_name}.",
+            )
+            return redirect("workspaces:overview", workspace_slug=workspace.slug)
     messages.success(
         request, f"Welcome to {organization.name}! You joined as {membership.get_role_display()}."
     )

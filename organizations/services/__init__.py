@@ -20,7 +20,7 @@ from .invitation_links import (
     invitation_for_token_hash,
     invitation_token_hash,
 )
-from .invitations import invitation_resend, invitation_revoke
+from .invitations import invitation_link_copy, invitation_resend, invitation_revoke
 from .members import membership_add, membership_change_role, ownership_transfer
 from .naming import naming_convention_update
 from .organizations import organization_create, organization_update
@@ -36,6 +36,7 @@ __all__ = [
     "dimension_value_update",
     "invitation_for_token",
     "invitation_for_token_hash",
+    "invitation_link_copy",
     "invitation_resend",
     "invitation_revoke",
     "invitation_token_hash",

@@ -10,9 +10,9 @@ from django.db import transaction
 from ..access import Access
 from ..audit import AuditAction, audit_record
 from ..errors import ConflictError
-from ..models import Invitation, InvitationStatus
+from ..models import Invitation, InvitationMailStatus, InvitationStatus
 from ..roles import MANAGE_MEMBERS
-from .invitation_links import invitation_link_withdraw
+from .invitation_links import invitation_issue, invitation_link_withdraw
 from .invitation_mails import invitation_mail_queue
 from .members import check_may_grant
 
@@ -57,3 +57,25 @@ def invitation_revoke(*, invitation: Invitation, acting_user) -> Invitation:
                  action=AuditAction.INVITATION_REVOKE, target=invitation,
                  before={"status": "pending"}, after={"status": "revoked"})  # fmt: skip
     return invitation
+
+
+@transaction.atomic
+def invitation_link_copy(*, invitation: Invitation, acting_user) -> str:
+    """Give a pending invitation a new link to hand over by other means than e-mail (an installation
+    without mail, a chat message) and return it; only its hash is kept, so it is shown once.
+
+    Like a resend, the link is on the copier's behalf (they must be able to give its role) and valid
+    for 7 days; every earlier link stops working, and an e-mail still waiting to be sent is not sent
+    (its new link would replace this one)."""
+    access = Access.for_user(acting_user, invitation.organization)
+    access.require(MANAGE_MEMBERS_PERMISSION)
+    check_may_grant(access=access, role=invitation.role)
+    invitation = _locked_pending(invitation, "copied as a link")
+    invitation.mails.filter(status=InvitationMailStatus.QUEUED).update(status=InvitationMailStatus.SKIPPED)
+    token = invitation_issue(invitation)
+    invitation.invited_by = acting_user
+    invitation.save(update_fields=["token_hash", "expires_at", "last_sent_at", "send_count", "invited_by"])
+    audit_record(organization=invitation.organization, acting_user=acting_user,
+                 action=AuditAction.INVITATION_LINK_COPY, target=invitation,
+                 after={"email": invitation.email})  # fmt: skip
+    return token

@@ -91,7 +91,7 @@ def test_filters_narrow_the_table(owner_client, organization, history, query, ex
     assert response.status_code == 200
     page = response.content.decode()
     for label in ("Platform Core", "Research", "=HYPERLINK(1)", "Platform"):
-        assert (f"<td>{label}<br>" in page) == (label in expected), (label, query)
+        assert (f'<td data-label="Target">{label}<br>' in page) == (label in expected), (label, query)
     if "actor" in query or "action" in query:
         assert "organization.<wbr>create</td>" not in page
 

@@ -1,13 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from .. import services
 from ..errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal
 from ..forms import OrganizationCreateForm, OrganizationSettingsForm
-from ..models import Membership
+from ..models import Membership, Organization
 from ..roles import CHANGE_ORGANIZATION
 from ..scoping import organization_view
+from ..services.organizations import DUPLICATE_CREATE_WINDOW
 
 
 def home(request):
@@ -26,7 +28,17 @@ def home(request):
 
 @login_required
 def organization_create(request):
-    form = OrganizationCreateForm(request.POST or None)
+    # An organization created in the last moments is left out: submitting its name again is a double
+    # submit, which the service answers with that organization.
+    own = (
+        Organization.objects.filter(memberships__user=request.user)
+        .exclude(
+            name=request.POST.get("name", "").strip(),
+            created_at__gte=timezone.now() - DUPLICATE_CREATE_WINDOW,
+        )
+        .order_by("name")
+    )
+    form = OrganizationCreateForm(request.POST or None, own_organizations=own)
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.organization_create(
@@ -38,7 +50,8 @@ def organization_create(request):
             messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
             return redirect("organizations:home", org_slug=organization.slug)
     has_organization = Membership.objects.filter(user=request.user).exists()
-    return render(request, "organizations/create.html", {"form": form, "has_organization": has_organization})
+    context = {"form": form, "has_organization": has_organization, "same_name": form.same_name}
+    return render(request, "organizations/create.html", context)
 
 
 @organization_view(permission=f"organizations.{CHANGE_ORGANIZATION}")

@@ -51,7 +51,9 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.menu[open], details.filter-menu[open]").forEach(function (menu) {
+    var open = "details.menu[open], details.filter-menu[open]";
+    if (window.matchMedia("(max-width: 767.98px)").matches) open += ", details.sidebar[open]";  // a menu there
+    document.querySelectorAll(open).forEach(function (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });
@@ -113,7 +115,9 @@
   // The organization's side navigation folds into a menu on small screens.
   document.addEventListener("DOMContentLoaded", function () {
     if (window.matchMedia("(max-width: 767.98px)").matches) {
-      document.querySelectorAll("details.sidebar[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+      document.querySelectorAll("details.sidebar[open], details[data-fold-on-phone][open]").forEach(function (menu) {
+        menu.removeAttribute("open");
+      });
     }
   });
 
@@ -186,3 +190,49 @@
   });
 })();
 // --- end: closing the confirmation dialog ----------------------------------------------------
+
+// --- Keyboard: "/" to search, row menus -----------------------------------------------------------
+(function () {
+  "use strict";
+
+  function typing(element) {
+    return element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+  }
+
+  // "/" focuses the page's search field (the list's toolbar first), as in GitHub, Linear and Sentry.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (document.querySelector("dialog[open]")) return;
+    var search = document.querySelector("[data-search-shortcut]") || document.querySelector("input[type=search]");
+    if (!search) return;
+    var fold = search.closest("details:not([open])");  // the audit filters, folded on a phone
+    if (fold) fold.setAttribute("open", "");
+    if (search.offsetParent === null) return;
+    event.preventDefault();
+    search.focus();
+    search.select();
+  });
+
+  // A row menu opened from the keyboard puts focus on its first action; choosing an action that
+  // opens a confirmation closes the menu behind it.
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.matches || !menu.matches("details.row-menu") || !menu.open) return;
+    if (document.activeElement !== menu.querySelector("summary")) return;
+    var first = menu.querySelector(".menu__panel button, .menu__panel a");
+    if (first && menu.matches(":focus-within") && menu.dataset.keyboard === "true") first.focus();
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    var summary = event.target.closest && event.target.closest("details.row-menu > summary");
+    if (summary && (event.key === "Enter" || event.key === " ")) summary.parentElement.dataset.keyboard = "true";
+  });
+  document.addEventListener("pointerdown", function (event) {
+    var menu = event.target.closest && event.target.closest("details.row-menu");
+    if (menu) menu.dataset.keyboard = "false";
+  });
+  document.addEventListener("click", function (event) {
+    var action = event.target.closest("details.menu [data-confirm-dialog]");
+    if (action) action.closest("details.menu").removeAttribute("open");
+  });
+})();
+// --- end: keyboard ------------------------------------------------------------------------------

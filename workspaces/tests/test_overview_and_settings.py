@@ -196,3 +196,15 @@ def test_the_login_command_arrives_with_the_last_status_poll(owner_client, make_
     assert (
         'id="connect-panel" hx-swap-oob="true"' in last and "zenml login polled-ws --project default" in last
     )
+
+
+def test_the_checklist_leads_to_the_members_page_to_invite_a_teammate(owner_client, make_workspace):
+    from django.urls import reverse
+
+    workspace = make_workspace("invite-me")
+    page = owner_client.get(reverse("workspaces:overview", args=[workspace.slug])).content.decode()
+    assert f'href="/w/{workspace.slug}/settings/members/">Add or invite someone</a>' in page
+    partial = owner_client.get(
+        reverse("workspaces:onboarding", args=[workspace.slug]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Add or invite someone" in partial

@@ -15,13 +15,20 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
+from organizations.roles import MANAGE_MEMBERS as ORGANIZATION_MANAGE_MEMBERS
 
 from .. import services
-from ..member_forms import WorkspaceMemberAddForm, WorkspaceRoleChangeForm, WorkspaceTeamAddForm
+from ..member_forms import (
+    WorkspaceInviteForm,
+    WorkspaceMemberAddForm,
+    WorkspaceRoleChangeForm,
+    WorkspaceTeamAddForm,
+)
 from ..roles import MANAGE_WORKSPACE_MEMBERS, cell
 from ..scoping import workspace_view
 from ..selectors import (
     role_option_value,
+    workspace_invitations_pending,
     workspace_members,
     workspace_role_options,
     workspace_teams,
@@ -29,6 +36,7 @@ from ..selectors import (
 
 PER_PAGE = 50
 READ_MEMBERS = f"workspaces.{cell('members', 'read')}"
+INVITE_PEOPLE = f"organizations.{ORGANIZATION_MANAGE_MEMBERS}"
 MANAGE_MEMBERS = f"workspaces.{MANAGE_WORKSPACE_MEMBERS}"
 TEMPLATE = "workspaces/members.html"
 
@@ -44,6 +52,8 @@ class _Grants:
         self.grantable = [
             o for o in self.options if request.access.may_grant_workspace_role(o.definition, workspace)
         ]
+        # Someone new joins the organization through an invitation: that takes managing its members.
+        self.may_invite = self.may_manage and request.access.can(INVITE_PEOPLE)
         self.predefined = [option for option in self.grantable if not option.is_custom]
         self.custom = [option for option in self.grantable if option.is_custom]
 
@@ -73,7 +83,8 @@ def _user_row_context(row, grants: _Grants, me) -> dict:
     return {"row": row, "grants": grants}
 
 
-def _users_context(request, *, person_form=None) -> dict:
+def users_context(request, *, person_form=None, invite_form=None) -> dict:
+    """The Users tab's context; the invite view (in governance) renders the tab with its own form."""
     workspace, me = request.workspace, request.user
     members = workspace_members(workspace)
     grants = _Grants(request)
@@ -82,7 +93,20 @@ def _users_context(request, *, person_form=None) -> dict:
         _user_row_context(row, grants, me)
     if grants.may_manage and person_form is None:
         person_form = WorkspaceMemberAddForm(candidates=members.candidates, roles=grants.grantable)
-    return _base_context(request, "users") | {"page": page, "grants": grants, "person_form": person_form}
+    if grants.may_invite and invite_form is None:
+        invite_form = WorkspaceInviteForm(roles=grants.grantable)
+    return _base_context(request, "users") | {
+        "page": page,
+        "grants": grants,
+        "person_form": person_form,
+        "invite_form": invite_form,
+        "invitations": workspace_invitations_pending(workspace) if grants.may_invite else [],
+    }
+
+
+def invite_roles(request) -> list:
+    """The roles the acting user may give someone invited into this workspace."""
+    return _Grants(request).grantable
 
 
 def _team_row_context(assignment, grants: _Grants, me) -> dict:
@@ -104,7 +128,7 @@ def _teams_context(request, *, team_form=None) -> dict:
 
 @workspace_view(permission=READ_MEMBERS)
 def member_list(request):
-    return render(request, TEMPLATE, _users_context(request))
+    return render(request, TEMPLATE, users_context(request))
 
 
 @workspace_view(permission=READ_MEMBERS)
@@ -171,7 +195,7 @@ def member_assign(request):
     if adding_team:
         context = _teams_context(request, team_form=form)
     else:
-        context = _users_context(request, person_form=form)
+        context = users_context(request, person_form=form)
     if not request.htmx:
         return render(request, TEMPLATE, context)
     response = render(request, f"{TEMPLATE}#{'teams-section' if adding_team else 'users-section'}", context)

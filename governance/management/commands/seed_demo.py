@@ -457,7 +457,7 @@ class Command(BaseCommand):
             organization = organization_create(
                 name=ORGANIZATION_NAME,
                 acting_user=owner,
-                description="A demo organization created by `manage.py seed_demo`.",
+                description="A demo organization created by manage.py seed_demo.",
             )
             if organization.slug != ORGANIZATION_SLUG:  # only if another process took the slug meanwhile
                 raise CommandError(f"The URL key “{ORGANIZATION_SLUG}” was taken meanwhile; run again.")
@@ -588,7 +588,7 @@ class Command(BaseCommand):
             WorkspaceSpec(
                 slug=slug,
                 display_name=f"Benchmark {slug.removeprefix(BENCH_PREFIX)}",
-                description="Created in bulk by `manage.py seed_demo --workspaces` for benchmarks.",
+                description="Created in bulk by manage.py seed_demo --workspaces, for benchmarks.",
                 label_values=tuple(rng.choice(choices) for choices in dimensions.values()),
             )
             for slug in slugs
