@@ -29,3 +29,10 @@ def ago(value) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value)} ago"
+
+
+@register.simple_tag(takes_context=True)
+def may_review_access(context, workspace):
+    """`{% may_review_access workspace as may_review %}`: may the request's user review its access?"""
+    access = context.get("access") or getattr(context.get("request"), "access", None)
+    return bool(access and access.may_review_access(workspace))
