@@ -93,7 +93,8 @@ def review_schedule_refresh(workspaces: Iterable[Workspace] | QuerySet) -> int:
     """Recompute the review due date of these workspaces (of any organizations) from their labels'
     cadences, their own and their organization's: three queries whatever their number. Returns how
     many due dates changed."""
-    ids = [w.pk for w in workspaces] if not isinstance(workspaces, QuerySet) else None
+    instances = [] if isinstance(workspaces, QuerySet) else list(workspaces)
+    ids = [w.pk for w in instances] if not isinstance(workspaces, QuerySet) else None
     queryset = Workspace.objects.filter(pk__in=ids) if ids is not None else workspaces
     rows = list(
         queryset.select_related("organization").only(
@@ -113,7 +114,7 @@ def review_schedule_refresh(workspaces: Iterable[Workspace] | QuerySet) -> int:
     ).values_list("workspace_id", "value__review_cadence_days"):
         if days:
             label_cadences[workspace_id].append(days)
-    changed = []
+    changed, due_dates = [], {}
     for workspace in rows:
         cadences = label_cadences.get(workspace.pk)
         days = review_cadence_days(
@@ -121,11 +122,14 @@ def review_schedule_refresh(workspaces: Iterable[Workspace] | QuerySet) -> int:
             own_days=workspace.access_review_days,
             default_days=workspace.organization.access_review_days,
         )
-        due = review_due_at(workspace, days)
+        due = due_dates[workspace.pk] = review_due_at(workspace, days)
         if workspace.access_review_due_at != due:
             workspace.access_review_due_at = due
             changed.append(workspace)
     Workspace.objects.bulk_update(changed, ["access_review_due_at"], batch_size=500)
+    for given in instances:  # the caller's own objects show the new date too
+        if given.pk in due_dates:
+            given.access_review_due_at = due_dates[given.pk]
     return len(changed)
 
 
