@@ -83,9 +83,11 @@ class Access:
         ) and ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
             return True
         held = self._codenames(obj)
+        if codename not in held:
+            return False
         if codename in getattr(obj, "admin_only_when_protected", ()) and self.is_protected(obj):
             return obj.admin_permissions <= held
-        return codename in held
+        return True
 
     @staticmethod
     def is_protected(obj) -> bool:

@@ -107,9 +107,10 @@ class Workspace(models.Model):
     # Organization Owners and Admins hold every permission on every workspace (organizations.access).
     administered_by_organization_admins = True
     # On a protected workspace, only those who hold all of these (its Admins, and organization Admins)
-    # may do what `admin_only_when_protected` names (organizations.access).
+    # may do what `admin_only_when_protected` names (organizations.access): manage its members and
+    # roles, and change its settings and labels (so nobody else can take its protection away).
     admin_permissions = WORKSPACE_ROLES[WorkspaceRoleKey.ADMIN].permissions
-    admin_only_when_protected = frozenset({"manage_workspace_members"})
+    admin_only_when_protected = frozenset({"manage_workspace_members", "change_workspace"})
 
     class Meta:
         ordering = ["-created_at"]

@@ -185,6 +185,24 @@ def test_only_admins_grant_roles_on_a_protected_workspace(persona_world):
     assert not Access.for_user(holder, w.organization).can("workspaces.manage_workspace_members", workspace)
 
 
+def test_only_admins_change_a_protected_workspaces_labels(persona_world):
+    """Or someone else could take its protection away by relabelling it."""
+    w = persona_world
+    owner = w.users["owner"]
+    editor = custom_role_create(
+        organization=w.organization, name="Editor", base_role="viewer", acting_user=owner
+    )
+    custom_role_set_cells(role=editor, changes=[("workspace_settings", "update", True)], acting_user=owner)
+    holder = w.users["ws_contributor"]
+    workspace_role_assign(workspace=w.workspace, user=holder, custom_role=editor, acting_user=owner)
+    workspace = protect(w)
+    development = value(w.organization, "environment", "development")
+    with pytest.raises(PermissionDeniedError):
+        workspace_labels_update(workspace=workspace, label_values=[development], acting_user=holder)
+    workspace_labels_update(workspace=workspace, label_values=[development], acting_user=w.users["ws_admin"])
+    assert not Workspace.objects.get(pk=workspace.pk).is_protected
+
+
 def test_the_members_page_of_a_protected_workspace_offers_no_changes_to_non_admins(persona_world, client):
     w = persona_world
     protect(w)
