@@ -169,3 +169,22 @@ def workspaces_review_overdue(organization: Organization, *, now=None) -> QueryS
 
 def workspaces_protected(organization: Organization) -> QuerySet[Workspace]:
     return Workspace.objects.live().filter(organization=organization).filter(protected_q())
+
+
+def workspace_roles_expiring(organization: Organization, *, within_days: int = 7, today=None) -> QuerySet:
+    """Role assignments on the organization's live workspaces that end within `within_days` days (their
+    last day from today on), soonest first, with workspace, person or team and custom role loaded. Not
+    filtered by who asks: callers narrow it to the workspaces the person may see."""
+    from .models import WorkspaceRoleAssignment
+
+    today = today or timezone.localdate()
+    return (
+        WorkspaceRoleAssignment.objects.filter(
+            workspace__organization=organization,
+            workspace__in=Workspace.objects.live(),
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=within_days),
+        )
+        .select_related("workspace", "user", "team", "custom_role")
+        .order_by("expires_on", "workspace__slug")
+    )

@@ -269,3 +269,15 @@ def test_a_past_end_date_is_refused_and_the_members_page_sets_one(persona_world,
     assert assignment.expires_on is None
     page = client.get(reverse("workspaces:members", args=["matrix-ws"])).content.decode()
     assert 'name="expires_on"' in page and 'name="person-expires_on"' in page
+
+
+def test_roles_about_to_expire_are_listed_for_the_needs_attention_list(persona_world):
+    from workspaces.policies import workspace_roles_expiring
+
+    w = persona_world
+    today = timezone.localdate()
+    soon = workspace_role_assign(workspace=w.workspace, user=w.users["org_viewer"], role="viewer",
+                                 expires_on=today + datetime.timedelta(days=3), acting_user=w.users["owner"])  # fmt: skip
+    workspace_role_assign(workspace=w.workspace, user=w.users["org_member"], role="viewer",
+                          expires_on=today + datetime.timedelta(days=40), acting_user=w.users["owner"])  # fmt: skip
+    assert list(workspace_roles_expiring(w.organization)) == [soon]
