@@ -4,7 +4,14 @@ from django.db.models import Count, Prefetch, Q
 
 from organizations.access import Access
 from organizations.models import Dimension, DimensionValue, Organization, Team
-from workspaces.models import Workspace, WorkspaceCustomRole, WorkspaceRoleAssignment, WorkspaceStatus
+from workspaces.models import (
+    Workspace,
+    WorkspaceCustomRole,
+    WorkspaceLabel,
+    WorkspaceRoleAssignment,
+    WorkspaceStatus,
+)
+from workspaces.policies import with_policy_marks
 from workspaces.roles import MANAGE_WORKSPACE_MEMBERS, WORKSPACE_ROLES
 
 
@@ -14,6 +21,11 @@ def team_workspace_roles(*, team: Team, access: Access) -> list:
         WorkspaceRoleAssignment.objects.filter(team=team)
         .exclude(workspace__status=WorkspaceStatus.DELETED)
         .select_related("workspace", "custom_role")
+        .prefetch_related(  # whether each is protected, for `can_see`, without a query per workspace
+            Prefetch(
+                "workspace__labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value")
+            )
+        )
         .order_by("workspace__slug")
     )
     access.prefetch([assignment.workspace for assignment in assignments])
@@ -22,7 +34,9 @@ def team_workspace_roles(*, team: Team, access: Access) -> list:
 
 def invitation_workspace_options(*, organization: Organization, access: Access) -> list:
     """Live workspaces of the organization on which the acting user may give roles, by workspace ID."""
-    workspaces = list(Workspace.objects.live().filter(organization=organization).order_by("slug"))
+    workspaces = list(
+        with_policy_marks(Workspace.objects.live().filter(organization=organization)).order_by("slug")
+    )
     access.prefetch(workspaces)
     return [w for w in workspaces if access.can(f"workspaces.{MANAGE_WORKSPACE_MEMBERS}", w)]
 

@@ -90,6 +90,11 @@ urlpatterns = [
         name="dimension_value_move",
     ),
     path(
+        "<slug:org_slug>/settings/dimensions/values/<int:value_id>/policy/",
+        dimensions.dimension_value_policy,
+        name="dimension_value_policy",
+    ),
+    path(
         "<slug:org_slug>/settings/dimensions/values/<int:value_id>/remove/",
         dimensions.dimension_value_remove,
         name="dimension_value_remove",

@@ -23,7 +23,15 @@ COLUMN_LIMIT = 12  # workspaces shown in a board column or a group
 CELL_LIMIT = 5  # workspaces shown in a matrix cell
 RUNS_FEATURE = "pipeline_run"  # the UsageCount a workspace's server reports for its pipeline runs
 # Only what a card or a row shows: no description or README (large text) for a list.
-CARD_FIELDS = ("id", "organization_id", "slug", "display_name", "status", "created_at")
+CARD_FIELDS = (
+    "id",
+    "organization_id",
+    "slug",
+    "display_name",
+    "status",
+    "created_at",
+    "access_review_due_at",
+)
 
 
 @dataclass

@@ -1,10 +1,17 @@
 """The one permission helper: every view, template and API endpoint asks `Access` what a user may do.
 
 An `Access` belongs to one user in one organization. It reads the guardian object permissions that
-role assignments produced (see `permission_sync`), once per object and request, and applies the one
-organization-wide rule: holders of `organizations.administer_all_workspaces` hold every permission
-on every workspace of the organization. Teams are flattened into per-user rows, so group
-permissions are never consulted.
+role assignments produced (see `permission_sync`), once per object and request, and applies the
+organization-wide rules:
+- holders of `organizations.administer_all_workspaces` hold every permission on every workspace of
+  the organization;
+- a *protected* workspace (one of its labels' values is protected: `workspaces.policies`) is seen only
+  by those with a role on it and organization Admins (not by Managers and Viewers through their
+  organization role); only its Admins and organization Admins manage its members and roles, or delete it;
+  and only the workspace roles its policies allow can be granted there.
+Teams are flattened into per-user rows, so group permissions are never consulted. Workspaces are
+duck-typed (`administered_by_organization_admins`, `is_protected`, `admin_permissions`,
+`admin_only_when_protected`, `grantable_role_keys`), so this module never imports `workspaces`.
 """
 
 from django.db.models import Model
@@ -15,6 +22,7 @@ from .roles import ADMINISTER_ALL_WORKSPACES, LIST_ALL_WORKSPACES, ORGANIZATION_
 
 # Held on a workspace by everyone who may open it; see `Access.can_see`.
 VIEW_WORKSPACE_PERMISSION = "workspaces.view_workspace"
+MANAGE_WORKSPACE_LIFECYCLE = "manage_workspace_lifecycle"
 
 
 def _permission_model_for(obj: Model):
@@ -74,7 +82,33 @@ class Access:
             obj, "administered_by_organization_admins", False
         ) and ADMINISTER_ALL_WORKSPACES in self._codenames(self.organization):
             return True
-        return codename in self._codenames(obj)
+        held = self._codenames(obj)
+        if codename not in held:
+            return False
+        if codename in getattr(obj, "admin_only_when_protected", ()) and self.is_protected(obj):
+            return obj.admin_permissions <= held
+        return True
+
+    @staticmethod
+    def is_protected(obj) -> bool:
+        return bool(getattr(obj, "is_protected", False))
+
+    def administers(self, workspace) -> bool:
+        """Is the user an Admin of the workspace: an organization-wide admin, or holding every permission
+        of the workspace Admin role there (their own role or a team's)?"""
+        held = self.workspace_permissions(workspace)
+        return held is None or workspace.admin_permissions <= held
+
+    def may_delete_workspace(self, workspace) -> bool:
+        """May the user delete the workspace (the danger zone, with its typed ID)? `manage_workspace_lifecycle`
+        there; a protected workspace needs its Admin or an organization Admin on top."""
+        if not self.can(f"workspaces.{MANAGE_WORKSPACE_LIFECYCLE}", workspace):
+            return False
+        return not self.is_protected(workspace) or self.administers(workspace)
+
+    def may_review_access(self, workspace) -> bool:
+        """May the user review who has access to the workspace (its Admins and organization Admins)?"""
+        return self.is_member and self.can_see(workspace) and self.administers(workspace)
 
     def may_grant_organization_role(self, role_key: str) -> bool:
         """Nobody grants (or takes away) a role above their own; Owner is the top, so only Owners
@@ -93,9 +127,24 @@ class Access:
 
     def may_grant_workspace_role(self, definition, workspace) -> bool:
         """Nobody grants above their own: a role is grantable when every permission it gives is one the
-        user holds on that workspace (custom roles included, whatever their base role)."""
+        user holds on that workspace (custom roles included, whatever their base role). On a protected
+        workspace only its Admins (and organization Admins) grant, change or take away roles."""
         held = self.workspace_permissions(workspace)
-        return held is None or definition.permissions <= held
+        if held is None:
+            return True
+        if self.is_protected(workspace) and not workspace.admin_permissions <= held:
+            return False
+        return definition.permissions <= held
+
+    @staticmethod
+    def policy_allows_role(definition, workspace) -> bool:
+        """Do the workspace's policies let this role be granted there (custom roles as their base role)?"""
+        allowed = getattr(workspace, "grantable_role_keys", None)
+        if allowed is None:
+            return True
+        return (
+            getattr(definition, "base_role", None) in allowed or getattr(definition, "key", None) in allowed
+        )
 
     def can_on_resource(self, action: str, resource_type: str, resource) -> bool:
         """May the user `action` ("update") this workspace resource? Creators keep full rights on theirs."""
@@ -110,9 +159,11 @@ class Access:
 
     def can_see(self, workspace) -> bool:
         """Is the workspace visible to the user at all (listed or openable)? The one visibility rule:
-        a role on it (own or a team's), or an organization role that lists or administers every
-        workspace."""
-        return self.can(VIEW_WORKSPACE_PERMISSION, workspace) or self.can_list_all_workspaces()
+        a role on it (own or a team's), or an organization role that administers every workspace, or
+        one that lists every workspace, unless the workspace is protected."""
+        if self.can(VIEW_WORKSPACE_PERMISSION, workspace):
+            return True
+        return self.can_list_all_workspaces() and not self.is_protected(workspace)
 
     def require(self, perm: str, obj=None, *, message: str = "") -> None:
         """Refuse unless the user may do `perm` on `obj` (the organization by default).

@@ -77,6 +77,10 @@ class AuditAction(models.TextChoices):
     WORKSPACE_ROLE_ASSIGN = "workspace_role.assign", "Workspace role given"
     WORKSPACE_ROLE_CHANGE = "workspace_role.change", "Workspace role changed"
     WORKSPACE_ROLE_REMOVE = "workspace_role.remove", "Workspace role removed"
+    WORKSPACE_ROLE_EXPIRE = "workspace_role.expire", "Workspace role ended (its end date passed)"
+    WORKSPACE_REVIEW_CADENCE = "workspace.review_cadence", "Workspace access-review cadence changed"
+    ACCESS_REVIEW_COMPLETE = "access_review.complete", "Access review completed"
+    ACCESS_REVIEW_REMINDER = "access_review.reminder", "Access review reminder sent"
     ROLE_CREATE = "role.create", "Custom role created"
     ROLE_UPDATE = "role.update", "Custom role changed"
     ROLE_DELETE = "role.delete", "Custom role deleted"
@@ -89,6 +93,7 @@ class AuditAction(models.TextChoices):
     DIMENSION_VALUE_UPDATE = "dimension_value.update", "Label value edited"
     DIMENSION_VALUE_MOVE = "dimension_value.move", "Label value moved"
     DIMENSION_VALUE_DELETE = "dimension_value.delete", "Label value removed"
+    DIMENSION_VALUE_POLICY = "dimension_value.policy", "Label value's policy changed"
     WORKSPACE_LABELS_UPDATE = "workspace.labels_update", "Workspace labels changed"
     NAMING_CONVENTION_UPDATE = "organization.naming_update", "Naming convention changed"
     DEVICE_APPROVE = "device.approve", "Command-line login approved"
@@ -108,6 +113,7 @@ AUDIT_OBJECT_TYPES = {
     "workspaces.workspace": "workspace",
     "workspaces.workspacecustomrole": "custom_role",
     "workspaces.workspaceroleassignment": "role_assignment",
+    "workspaces.accessreview": "access_review",
     "accounts.user": "user",
     "control_plane.device": "device",
 }

@@ -46,3 +46,10 @@ DEFAULT_DIMENSIONS = [
         False,
     ),
 ]
+
+# The policies the default values start with (PRODUCT.md §6): production and highly confidential
+# workspaces are protected and reviewed monthly. (dimension key, value key) → DimensionValue fields.
+DEFAULT_POLICIES = {
+    ("environment", "production"): {"protected": True, "review_cadence_days": 30},
+    ("data-sensitivity", "highly-confidential"): {"protected": True, "review_cadence_days": 30},
+}

@@ -254,6 +254,24 @@ class DimensionValue(models.Model):
     team = models.OneToOneField(
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="dimension_value"
     )
+    # Policies (organizations.policies): they apply to every workspace holding the value, read when asked.
+    protected = models.BooleanField(
+        default=False,
+        help_text="Workspaces holding it are protected: only their Admins and organization Admins grant "
+        "roles there, and organization Managers and Viewers see them only with a role on them.",
+    )
+    review_cadence_days = models.PositiveIntegerField(
+        "access-review cadence (days)",
+        null=True,
+        blank=True,
+        help_text="Workspaces holding it are reviewed at least this often. Empty: no cadence of its own.",
+    )
+    grantable_roles = models.JSONField(
+        "workspace roles that may be granted",
+        default=list,
+        blank=True,
+        help_text="Predefined workspace role keys (custom roles count as their base role). Empty: all.",
+    )
 
     class Meta:
         ordering = ["position", "label"]

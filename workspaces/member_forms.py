@@ -9,6 +9,15 @@ from django import forms
 from .selectors import RoleOption
 
 
+def _until_field() -> forms.DateField:
+    return forms.DateField(
+        label="Until",
+        required=False,
+        help_text="Optional: the last day of the role. It then ends by itself.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 def _role_choices(options: list[RoleOption]) -> list:
     predefined = [(o.value, o.label) for o in options if not o.is_custom]
     custom = [(o.value, o.label) for o in options if o.is_custom]
@@ -27,6 +36,7 @@ class _RoleFormMixin:
 
 class WorkspaceRoleChangeForm(_RoleFormMixin, forms.Form):
     role = forms.ChoiceField(label="Role")
+    expires_on = _until_field()
 
     def __init__(self, *args, roles: list[RoleOption], **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +48,7 @@ class WorkspaceMemberAddForm(_RoleFormMixin, forms.Form):
 
     user = forms.ChoiceField(label="Person")
     role = forms.ChoiceField(label="Role")
+    expires_on = _until_field()
 
     def __init__(self, *args, candidates, roles: list[RoleOption], **kwargs):
         kwargs.setdefault("initial", {"role": "developer"})
@@ -62,6 +73,7 @@ class WorkspaceTeamAddForm(_RoleFormMixin, forms.Form):
 
     team = forms.ChoiceField(label="Team")
     role = forms.ChoiceField(label="Role")
+    expires_on = _until_field()
 
     def __init__(self, *args, candidates, roles: list[RoleOption], **kwargs):
         kwargs.setdefault("initial", {"role": "developer"})

@@ -8,6 +8,8 @@ from django.db.models.functions import Lower
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from config.site import site_url
@@ -93,11 +95,28 @@ class Workspace(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Access reviews (workspaces.policies): the due date follows the cadence and the last review.
+    access_review_days = models.PositiveIntegerField(
+        "own access-review cadence (days)",
+        null=True,
+        blank=True,
+        help_text="Stricter than its labels' cadences if shorter; empty: its labels' (or the organization's).",
+    )
+    access_reviewed_at = models.DateTimeField(null=True, blank=True)
+    access_review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    access_review_reminded_for = models.DateTimeField(
+        null=True, blank=True, help_text="The due date whose reminder was sent (one per due date)."
+    )
 
     objects = WorkspaceQuerySet.as_manager()
 
     # Organization Owners and Admins hold every permission on every workspace (organizations.access).
     administered_by_organization_admins = True
+    # On a protected workspace, only those who hold all of these (its Admins, and organization Admins)
+    # may do what `admin_only_when_protected` names (organizations.access): manage its members and
+    # roles, and change its settings and labels (so nobody else can take its protection away).
+    admin_permissions = WORKSPACE_ROLES[WorkspaceRoleKey.ADMIN].permissions
+    admin_only_when_protected = frozenset({"manage_workspace_members", "change_workspace"})
 
     class Meta:
         ordering = ["-created_at"]
@@ -125,6 +144,30 @@ class Workspace(models.Model):
         instance = super().from_db(db, field_names, values, *args, **kwargs)
         instance._stored_slug = instance.__dict__.get("slug")
         return instance
+
+    @cached_property
+    def policy(self):
+        """The `WorkspacePolicy` its labels' values make (workspaces.policies): from prefetched labels,
+        or one query."""
+        from .policies import workspace_policy
+
+        return workspace_policy(self)
+
+    @property
+    def is_protected(self) -> bool:
+        """Does any of its labels' values make it protected? Lists annotate it (`policies.with_policy_marks`)
+        or prefetch the labels, so that no row asks."""
+        annotated = self.__dict__.get("protected_annotation")
+        return annotated if annotated is not None else self.policy.protected
+
+    @property
+    def grantable_role_keys(self) -> frozenset[str] | None:
+        """The workspace roles its policies let be granted (custom roles by base role); None: all."""
+        return self.policy.grantable_roles
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.access_review_due_at is not None and self.access_review_due_at <= timezone.now()
 
     @property
     def is_provisioning(self) -> bool:
@@ -270,6 +313,10 @@ class WorkspaceRoleAssignment(models.Model):
         WorkspaceCustomRole, null=True, blank=True, on_delete=models.PROTECT, related_name="assignments"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_on = models.DateField(
+        "until", null=True, blank=True, help_text="The last day the role holds; it then ends by itself."
+    )
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -311,6 +358,11 @@ class WorkspaceRoleAssignment(models.Model):
     @property
     def principal(self):
         return self.user or self.team
+
+    @property
+    def base_role_key(self) -> str:
+        """The predefined role it is, or a custom role's base role (what grant policies name)."""
+        return self.custom_role.base_role if self.custom_role_id else self.role
 
 
 class WorkspaceServerSecret(models.Model):
@@ -387,3 +439,28 @@ class OnboardingStep(models.Model):
 def _retire_workspace_id(sender, instance, **kwargs):
     # A workspace row removed outright (e.g. by a cascade) must still never free its ID.
     RetiredWorkspaceId.objects.get_or_create(slug=instance.slug.lower())
+
+
+class AccessReview(models.Model):
+    """One completed access review of a workspace: who reviewed, and the evidence (every role holder,
+    their role, who granted it and when, their last activity, and the decision with its reason), kept
+    as it was at completion so later changes never alter it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="access_reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewer_email = models.CharField(max_length=254)
+    completed_at = models.DateTimeField(default=timezone.now)
+    was_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    cadence_days = models.PositiveIntegerField()
+    kept = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    evidence = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-completed_at", "-id"]
+
+    def __str__(self):
+        return f"access review of {self.workspace} on {self.completed_at:%Y-%m-%d}"

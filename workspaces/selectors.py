@@ -10,10 +10,12 @@ from guardian.shortcuts import get_objects_for_user
 
 from organizations.access import Access
 from organizations.models import Membership, Organization
+from organizations.roles import ADMINISTER_ALL_WORKSPACES
 
 from .identifiers import RESERVED_WORKSPACE_IDS, workspace_id_errors
 from .models import OnboardingStep, RetiredWorkspaceId, Workspace, WorkspaceLabel, WorkspaceStatus
 from .onboarding import Checklist, checklist_for
+from .policies import protected_q, with_policy_marks
 from .roles import DELETE_WORKSPACE
 
 
@@ -23,18 +25,24 @@ def workspace_list_for_user(
     """The workspaces of `organization` that the user may see in its list, newest first.
 
     Filters by organization first, then by object permission (never a global one), so nothing of
-    another organization can appear whatever permissions the user holds elsewhere.
+    another organization can appear whatever permissions the user holds elsewhere. Protected
+    workspaces are listed to those who list every workspace only if they administer every workspace or
+    hold a role there (`Access.can_see`). Each workspace comes with `is_protected` annotated.
     """
     workspaces = Workspace.objects.live().filter(organization=organization)
+    with_role = lambda: get_objects_for_user(  # noqa: E731
+        access.user,
+        "workspaces.view_workspace",
+        klass=workspaces,
+        accept_global_perms=False,
+        with_superuser=False,
+        use_groups=False,
+    )
     if not access.can_list_all_workspaces():
-        workspaces = get_objects_for_user(
-            access.user,
-            "workspaces.view_workspace",
-            klass=workspaces,
-            accept_global_perms=False,
-            with_superuser=False,
-            use_groups=False,
-        )
+        workspaces = with_role()
+    elif not access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
+        workspaces = workspaces.filter(~protected_q() | Q(pk__in=with_role().values("pk")))
+    workspaces = with_policy_marks(workspaces)
     if search:
         workspaces = workspaces.filter(
             Q(display_name__icontains=search)

@@ -3,8 +3,8 @@ pages under /w/<id>/."""
 
 from django.urls import path
 
+from .views import access_reviews, deletion, members, roles
 from .views import core as views
-from .views import deletion, members, roles
 
 app_name = "workspaces"
 
@@ -49,5 +49,18 @@ urlpatterns = [
         "w/<str:workspace_slug>/settings/members/<int:assignment_id>/remove/",
         members.member_remove,
         name="member_remove",
+    ),
+    path(
+        "w/<str:workspace_slug>/settings/access-review/", access_reviews.access_review, name="access_review"
+    ),
+    path(
+        "w/<str:workspace_slug>/settings/access-review/cadence/",
+        access_reviews.access_review_cadence,
+        name="access_review_cadence",
+    ),
+    path(
+        "w/<str:workspace_slug>/settings/access-review/<int:review_id>/evidence.<str:fmt>",
+        access_reviews.access_review_evidence,
+        name="access_review_evidence",
     ),
 ]

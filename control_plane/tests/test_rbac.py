@@ -229,3 +229,26 @@ def test_a_server_asking_about_roles_is_in_use(zenml, rbac, persona_world):
     WorkspaceServer.objects.filter(workspace=persona_world.workspace).update(last_used_at=None)
     zenml.check_permissions(rbac.token, developer, "read", [STACK])
     assert WorkspaceServer.objects.get(workspace=persona_world.workspace).last_used_at is not None
+
+
+def test_a_protected_workspace_gives_managers_and_viewers_without_a_role_nothing(rbac, persona_world):
+    """Protected (its environment value made protected): the workspace's server gets "no" for
+    organization Managers and Viewers holding no role there, and the lookup does not list it to them;
+    a role on it still counts."""
+    from control_plane.selectors import workspaces_for_lookup
+    from governance.services import dimension_value_policy_update
+
+    dimension_value_policy_update(
+        value=persona_world.dimension_value,
+        protected=True,
+        review_cadence_days=None,
+        grantable_roles=[],
+        acting_user=persona_world.users["owner"],
+    )
+    for persona in ("org_manager", "org_viewer"):
+        user = persona_world.users[persona]
+        assert rbac(user, "read") == set(), persona
+        assert workspaces_for_lookup(user=user, name="matrix-ws") == [], persona
+        assert workspaces_for_lookup(user=user) == [], persona
+    assert rbac(persona_world.users["ws_viewer"], "read")
+    assert rbac(persona_world.users["org_admin"], "delete") == set(RESOURCES)

@@ -1,7 +1,7 @@
 """Operations that change an organization and its workspaces together: atomic, permission-checked by
 themselves, audited in the same transaction."""
 
-from .dimensions import dimension_delete, dimension_value_delete
+from .dimensions import dimension_delete, dimension_value_delete, dimension_value_policy_update
 from .invitations import (
     BULK_INVITE_LIMIT,
     BulkInviteResult,
@@ -20,6 +20,7 @@ __all__ = [
     "bulk_invite_address",
     "dimension_delete",
     "dimension_value_delete",
+    "dimension_value_policy_update",
     "invitation_accept",
     "invitation_create",
     "invitation_create_bulk",

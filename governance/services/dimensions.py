@@ -17,7 +17,9 @@ from organizations.services.dimensions import (
     dimension_snapshot,
     dimension_value_snapshot,
 )
-from workspaces.models import WorkspaceLabel
+from workspaces.models import Workspace, WorkspaceLabel
+from workspaces.policies import review_schedule_refresh
+from workspaces.roles import WORKSPACE_ROLES
 
 
 @transaction.atomic
@@ -51,8 +53,10 @@ def dimension_delete(*, dimension: Dimension, acting_user) -> int:
             "workspaces_labelled": relabelled,
         },
     )
+    holders = list(labels.values_list("workspace_id", flat=True))
     labels.delete()
     dimension.delete()
+    review_schedule_refresh(Workspace.objects.filter(pk__in=holders))
     return relabelled
 
 
@@ -101,9 +105,76 @@ def dimension_value_delete(
             "replaced_by": replacement.value if replacement is not None else None,
         },
     )
+    holders = list(labels.values_list("workspace_id", flat=True))
     if replacement is not None:
         labels.update(value=replacement)
     else:
         labels.delete()
     locked.delete()
+    review_schedule_refresh(Workspace.objects.filter(pk__in=holders))  # their cadences may have changed
     return relabelled
+
+
+@transaction.atomic
+def dimension_value_policy_update(
+    *,
+    value: DimensionValue,
+    protected: bool,
+    review_cadence_days: int | None,
+    grantable_roles: list[str],
+    acting_user,
+) -> DimensionValue:
+    """Set a value's policies: protected or not, its access-review cadence (days, or None) and the
+    workspace roles that may be granted where it is held (predefined role keys; empty: all). They apply
+    at once to every workspace holding the value: protection and grants are read when asked, and the
+    review due dates of those workspaces are recomputed here. Needs `manage_policies`; audited with
+    what changed."""
+    organization = value.dimension.organization
+    check_may_manage_dimensions(organization, acting_user)
+    if review_cadence_days is not None and not 1 <= review_cadence_days <= MAX_CADENCE_DAYS:
+        raise InvalidError(
+            f"Choose a cadence between 1 and {MAX_CADENCE_DAYS} days.", field="review_cadence_days"
+        )
+    unknown = set(grantable_roles) - set(WORKSPACE_ROLES)
+    if unknown:
+        raise InvalidError("Choose among the workspace roles.", field="grantable_roles")
+    # In the registry's order, so the same choice is always stored (and audited) the same way.
+    grantable = [key for key in WORKSPACE_ROLES if key in set(grantable_roles)]
+    if grantable == list(WORKSPACE_ROLES):
+        grantable = []  # every role: the same as no restriction
+    locked = DimensionValue.objects.select_for_update().filter(pk=value.pk).first()
+    if locked is None:
+        raise NotFoundError(f"The value “{value.label}” was removed a moment ago.")
+    before = policy_snapshot(locked)
+    locked.protected, locked.review_cadence_days, locked.grantable_roles = (
+        protected,
+        review_cadence_days,
+        grantable,
+    )
+    after = policy_snapshot(locked)
+    if before == after:
+        return locked
+    locked.save(update_fields=["protected", "review_cadence_days", "grantable_roles"])
+    holders = Workspace.objects.filter(labels__value=locked)
+    review_schedule_refresh(holders)
+    changed = {k for k in after if after[k] != before[k]}
+    audit_record(
+        organization=organization,
+        acting_user=acting_user,
+        action=AuditAction.DIMENSION_VALUE_POLICY,
+        target=locked,
+        before={"dimension": value.dimension.name} | {k: before[k] for k in changed},
+        after={k: after[k] for k in changed} | {"workspaces": holders.count()},
+    )
+    return locked
+
+
+MAX_CADENCE_DAYS = 3650
+
+
+def policy_snapshot(value: DimensionValue) -> dict:
+    return {
+        "protected": value.protected,
+        "review_cadence_days": value.review_cadence_days,
+        "grantable_roles": list(value.grantable_roles),
+    }

@@ -105,6 +105,17 @@ MATRIX = {
     # Inviting someone new from a workspace's Members page (the service also asks for the
     # organization's manage_members: a workspace admin alone is refused there, see test_invitations).
     "workspace_member_invite": {"POST": "workspace:manage_workspace_members"},
+    # Access reviews: the workspace's Admins (and organization Admins) only.
+    "workspaces:access_review": {
+        "GET": "workspace:manage_workspace_members",
+        "POST": "workspace:manage_workspace_members",
+    },
+    "workspaces:access_review_cadence": {"POST": "workspace:manage_workspace_members"},
+    "workspaces:access_review_evidence": {"GET": "workspace:manage_workspace_members"},
+    "organizations:dimension_value_policy": {
+        "GET": "organizations.manage_policies",
+        "POST": "organizations.manage_policies",
+    },
     # One's own account: any signed-in user, about themselves only.
     "profile": {"GET": "login", "POST": "login"},
 }
@@ -137,7 +148,7 @@ def test_every_url_has_a_row():
     assert not missing, f"Add these URLs to the authorization matrix: {missing}"
 
 
-def expected_status(persona: str, required: str, holds) -> set[int]:
+def expected_status(persona: str, required: str, holds, *, protected: bool = False) -> set[int]:
     """The answers a persona may get: allowed means anything but 403/404/login."""
     allowed = {"allowed"}
     if persona == "anonymous":
@@ -154,7 +165,8 @@ def expected_status(persona: str, required: str, holds) -> set[int]:
             return allowed
         return (
             {403}
-            if holds(persona, "workspaces.view_workspace") or persona in {"org_viewer", "org_manager"}
+            if holds(persona, "workspaces.view_workspace")
+            or (persona in {"org_viewer", "org_manager"} and not protected)
             else {404}
         )
     return allowed if holds(persona, required) else {403}
@@ -171,7 +183,14 @@ def holds(persona, perm):
 
 @pytest.fixture
 def world(persona_world):
+    from workspaces.services import access_review_complete
+
     w = persona_world
+    owner = w.users["owner"]
+    rows = [a.pk for a in w.workspace.role_assignments.exclude(user=owner)]
+    w.access_review = access_review_complete(
+        workspace=w.workspace, decisions={pk: ("keep", "") for pk in rows}, acting_user=owner
+    )
     kwargs = {
         "org_slug": w.organization.slug,
         "workspace_slug": w.workspace.slug,
@@ -184,6 +203,8 @@ def world(persona_world):
         "run_id": "5f0c1a52-3b8e-4d6f-9a71-2c4e8b9d0f13",  # a pipeline run on the workspace's server
         "dimension_id": w.dimension.pk,
         "value_id": w.dimension_value.pk,
+        "review_id": w.access_review.pk,
+        "fmt": "csv",
     }
     return w.users, kwargs, holds
 
@@ -200,6 +221,26 @@ def _reverse(name, kwargs):
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_authorization_matrix(client, world, name):
+    failures = _failures(client, world, name)
+    assert not failures, "\n".join(failures)
+
+
+# The workspace's pages again, with the workspace protected (its environment value made protected):
+# organization Managers and Viewers without a role on it get 404, as if it did not exist.
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name",
+    sorted(n for n, methods in MATRIX.items() if any(r.startswith("workspace:") for r in methods.values())),
+)
+def test_authorization_matrix_on_a_protected_workspace(client, world, persona_world, name):
+    from organizations.models import DimensionValue
+
+    DimensionValue.objects.filter(pk=persona_world.dimension_value.pk).update(protected=True)
+    failures = _failures(client, world, name, protected=True)
+    assert not failures, "\n".join(failures)
+
+
+def _failures(client, world, name, *, protected: bool = False) -> list[str]:
     users, kwargs, holds = world
     url = _reverse(name, kwargs)
     failures = []
@@ -214,10 +255,10 @@ def test_authorization_matrix(client, world, name):
             status = response.status_code
             if status == 302 and "/accounts/login/" in response.get("Location", ""):
                 status = "login"
-            expected = expected_status(persona, required, holds)
+            expected = expected_status(persona, required, holds, protected=protected)
             got = 302 if status == "login" else status if status in {403, 404, 405, 500} else "allowed"
             if got not in expected:
                 failures.append(
                     f"{method} {url} as {persona}: got {status}, expected {sorted(map(str, expected))}"
                 )
-    assert not failures, "\n".join(failures)
+    return failures

@@ -190,7 +190,17 @@ def test_the_member_sees_only_the_workspaces_where_they_or_their_team_hold_a_rol
     everything = workspace_list_for_user(
         organization=organization, access=Access.for_user(viewer, organization)
     )
-    assert everything.count() == 12  # the Viewer organization role lists every workspace
+    # The Viewer organization role lists every workspace but the protected ones they hold no role on.
+    from workspaces.policies import protected_q
+
+    hidden = (
+        Workspace.objects.filter(organization=organization)
+        .filter(protected_q())
+        .exclude(role_assignments__user=viewer)
+    )
+    assert hidden.exists()
+    assert everything.count() == 12 - hidden.count()
+    assert not {w.slug for w in everything} & set(hidden.values_list("slug", flat=True))
 
 
 def test_workspaces_option_grows_the_organization_to_exactly_n_and_no_further():

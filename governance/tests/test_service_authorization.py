@@ -48,6 +48,14 @@ def _target_in_team(w):
     governance.services.team_member_add(team=w.team, user=w.target, acting_user=w.users["owner"])
 
 
+def _keep_everything(w, reviewer):
+    """An access review's decisions as `reviewer` would send them: keep every role they may decide."""
+    from workspaces.access_reviews import KEEP, access_review_rows
+
+    rows = access_review_rows(w.workspace, reviewer=reviewer)
+    return {row.assignment.pk: (KEEP, "") for row in rows if row.decidable}
+
+
 def _newcomer(w):
     from accounts.models import User
 
@@ -309,6 +317,31 @@ SERVICES = {
         ADMINS,
         "organization",
     ),
+    "access_review_complete": (
+        lambda w, a: workspaces.services.access_review_complete(
+            workspace=w.workspace, decisions=_keep_everything(w, a), acting_user=a
+        ),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "workspace_review_cadence_set": (
+        lambda w, a: workspaces.services.workspace_review_cadence_set(
+            workspace=w.workspace, days=14, acting_user=a
+        ),
+        WORKSPACE_ADMINS,
+        "workspace",
+    ),
+    "dimension_value_policy_update": (
+        lambda w, a: governance.services.dimension_value_policy_update(
+            value=w.dimension_value,
+            protected=True,
+            review_cadence_days=30,
+            grantable_roles=["admin", "viewer"],
+            acting_user=a,
+        ),
+        ADMINS,
+        "organization",
+    ),
     "workspace_labels_update": (
         lambda w, a: workspaces.services.workspace_labels_update(
             workspace=w.workspace, label_values=[w.dimension.values.get(value="production")], acting_user=a
@@ -339,6 +372,10 @@ NOT_A_PERSONS_ACTION = {
     "workspace_role_grant_check",
     "team_workspace_roles_check",
     "bulk_invite_address",
+    # The system's own schedule (management commands), tested in workspaces/tests/test_access_reviews.py.
+    "access_review_reminders_send",
+    "workspace_roles_expire",
+    "workspace_role_expiry_warnings_send",
     # One's own account, refused to anyone else (accounts/tests/test_profile.py).
     "user_profile_update",
     "user_password_change",
@@ -358,10 +395,10 @@ def test_every_state_changing_service_is_in_the_matrix():
     assert not missing, f"Add these services to the service authorization matrix: {missing}"
 
 
-def expected(persona: str, allowed: set[str], scope: str) -> str:
+def expected(persona: str, allowed: set[str], scope: str, blind=BLIND_TO_WORKSPACE) -> str:
     if persona in allowed:
         return "ok"
-    if persona == "outsider" or (scope == "workspace" and persona in BLIND_TO_WORKSPACE):
+    if persona == "outsider" or (scope == "workspace" and persona in blind):
         return "not_found"
     return "denied"
 
@@ -369,6 +406,33 @@ def expected(persona: str, allowed: set[str], scope: str) -> str:
 @pytest.mark.django_db
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_service_authorization_matrix(persona_world, service):
+    failures = _failures(persona_world, service)
+    assert not failures, "\n".join(failures)
+
+
+# On a protected workspace (here: its environment value made protected), organization Managers and
+# Viewers without a role on it cannot even see it, and only its Admins and organization Admins grant.
+BLIND_TO_PROTECTED_WORKSPACE = BLIND_TO_WORKSPACE | {"org_viewer", "org_manager"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "service", sorted(s for s, (_, _, scope) in SERVICES.items() if scope == "workspace")
+)
+def test_service_authorization_matrix_on_a_protected_workspace(persona_world, service):
+    from organizations.models import DimensionValue
+
+    DimensionValue.objects.filter(pk=persona_world.dimension_value.pk).update(protected=True)
+    persona_world.workspace = Workspace.objects.get(pk=persona_world.workspace.pk)
+    persona_world.target_assignment = persona_world.workspace.role_assignments.get(
+        pk=persona_world.target_assignment.pk
+    )
+    assert persona_world.workspace.is_protected
+    failures = _failures(persona_world, service, blind=BLIND_TO_PROTECTED_WORKSPACE)
+    assert not failures, "\n".join(failures)
+
+
+def _failures(persona_world, service, blind=BLIND_TO_WORKSPACE) -> list[str]:
     call, allowed, scope = SERVICES[service]
     failures = []
     for persona, user in persona_world.users.items():
@@ -390,10 +454,10 @@ def test_service_authorization_matrix(persona_world, service):
             if outcome in {"denied", "not_found"} and AuditEvent.objects.count() != events_before:
                 failures.append(f"{service} as {persona}: refused, but an audit event was written")
             transaction.set_rollback(True)
-        want = expected(persona, allowed, scope)
+        want = expected(persona, allowed, scope, blind)
         if outcome != want:
             failures.append(f"{service} as {persona}: got {outcome}, expected {want}")
-    assert not failures, "\n".join(failures)
+    return failures
 
 
 @pytest.mark.django_db

@@ -27,6 +27,7 @@ from organizations.roles import MANAGE_POLICIES
 from organizations.scoping import organization_view
 
 from .. import services
+from ..policy_forms import DimensionValuePolicyForm
 from ..selectors import dimension_list_with_usage, dimension_value_usage
 
 MANAGE_DIMENSIONS_PERMISSION = f"organizations.{MANAGE_POLICIES}"
@@ -274,5 +275,42 @@ def dimension_value_remove(request, value_id):
             "in_use": in_use,
             "form": form,
             "impossible": dimension.required and in_use > 0 and not others,
+        },
+    )
+
+
+@organization_view(permission=MANAGE_DIMENSIONS_PERMISSION)
+def dimension_value_policy(request, value_id):
+    """A value's policies: protected, access-review cadence, the roles that may be granted."""
+    value = _value_or_404(request, value_id)
+    initial = {
+        "protected": value.protected,
+        "review_cadence_days": value.review_cadence_days,
+        "grantable_roles": value.grantable_roles,
+    }
+    form = DimensionValuePolicyForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dimension_value_policy_update(value=value, acting_user=request.user, **form.cleaned_data)
+        except REFUSALS_SHOWN_IN_PLACE as refusal:
+            form_add_refusal(form, refusal)
+        else:
+            held = dimension_value_usage(value=value)
+            messages.success(
+                request,
+                f"Policy of “{value.label}” saved; it applies now to the {held} workspace{'s' if held != 1 else ''} "
+                "holding it.",
+            )
+            return redirect(_page_url(request.organization, f"value-{value.pk}"))
+    return render(
+        request,
+        "organizations/dimension_value_policy.html",
+        {
+            "organization": request.organization,
+            "nav": "dimensions",
+            "dimension": value.dimension,
+            "value": value,
+            "in_use": dimension_value_usage(value=value),
+            "form": form,
         },
     )

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 
 from ..access import Access
 from ..audit import AuditAction, audit_record
-from ..dimensions import DEFAULT_DIMENSIONS
+from ..dimensions import DEFAULT_DIMENSIONS, DEFAULT_POLICIES
 from ..errors import InvalidError
 from ..models import Dimension, DimensionValue, Membership, Organization
 from ..permission_sync import sync_organization_permissions
@@ -40,7 +40,14 @@ def _dimensions_create_defaults(*, organization: Organization) -> None:
             organization=organization, key=key, name=name, position=position, follows_teams=follows_teams
         )
         DimensionValue.objects.bulk_create(
-            DimensionValue(dimension=dimension, value=value, label=label, color=color, position=i)
+            DimensionValue(
+                dimension=dimension,
+                value=value,
+                label=label,
+                color=color,
+                position=i,
+                **DEFAULT_POLICIES.get((key, value), {}),
+            )
             for i, (value, label, color) in enumerate(values)
         )
 

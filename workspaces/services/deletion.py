@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
-from organizations.errors import ConflictError, InvalidError
+from organizations.errors import ConflictError, InvalidError, PermissionDeniedError
 
 from ..models import DesiredState, RetiredWorkspaceId, Workspace, WorkspaceStatus
 from ..provisioners import get_provisioner
@@ -61,11 +61,16 @@ def workspace_delete(*, workspace: Workspace, acting_user, typed_id: str) -> Wor
     says nothing about the ID), InvalidError when `typed_id` does not match, ConflictError when it is
     already deleted.
     """
-    Access.for_user(acting_user, workspace.organization).require(
+    access = Access.for_user(acting_user, workspace.organization)
+    access.require(
         DELETE_PERMISSION,
         workspace,
         message="Only an Admin of this workspace or of the organization may delete it.",
     )
+    if not access.may_delete_workspace(workspace):  # a protected workspace: its Admins only
+        raise PermissionDeniedError(
+            "This workspace is protected: only its Admins and the organization's Admins may delete it."
+        )
     workspace = (
         Workspace.objects.select_for_update(of=("self",)).select_related("organization").get(pk=workspace.pk)
     )

@@ -1,10 +1,16 @@
 """Who holds which role on a workspace: giving, changing and removing role assignments.
 
-The one grant rule (nobody grants above their own) is `Access.may_grant_workspace_role`; every grant
-goes through `check_may_assign`, the stepper's initial grants included.
+The one grant rule (nobody grants above their own; on a protected workspace only its Admins and
+organization Admins grant) is `Access.may_grant_workspace_role`, and the workspace's policies say which
+roles may be granted at all (`Access.policy_allows_role`); every grant goes through `check_may_assign`,
+the stepper's initial grants included. A role may be given until a date (`expires_on`): it then ends by
+itself (`role_expiry.workspace_roles_expire`).
 """
 
+import datetime
+
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
@@ -30,7 +36,15 @@ def role_definition(role: str = "", custom_role: WorkspaceCustomRole | None = No
 
 def check_may_assign(*, access: Access, workspace: Workspace, definition, user=None, team=None) -> None:
     """Refuse unless `access`'s user may give `definition` on `workspace` (to `user` or `team`)."""
-    access.require(MANAGE_MEMBERS_PERMISSION, workspace)
+    access.require(
+        MANAGE_MEMBERS_PERMISSION,
+        workspace,
+        message=(
+            f"{workspace.slug} is protected: only its Admins and organization Admins grant roles there."
+            if access.is_protected(workspace)
+            else ""
+        ),
+    )
     if user is not None and user.pk == access.user.pk:
         raise TargetDeniedError("You cannot change your own role. Ask another admin.")
     org_wide = access.workspace_permissions(workspace) is None
@@ -48,6 +62,10 @@ def check_may_assign(*, access: Access, workspace: Workspace, definition, user=N
         )
     if not access.may_grant_workspace_role(definition, workspace):
         raise TargetDeniedError(f"You cannot grant a role above your own ({definition.label}).")
+    if not access.policy_allows_role(definition, workspace):
+        raise TargetDeniedError(
+            f"The policies of {workspace.slug}'s labels do not allow granting {definition.label} there."
+        )
     if (
         isinstance(definition, WorkspaceCustomRole)
         and definition.organization_id != workspace.organization_id
@@ -76,14 +94,19 @@ def workspace_role_assign(
     role: str = "",
     custom_role: WorkspaceCustomRole | None = None,
     on_behalf_of=None,
+    expires_on: datetime.date | None = None,
 ) -> WorkspaceRoleAssignment:
     """Give a user or a team a role on a workspace, or change the role they hold there.
 
-    With `on_behalf_of`, the grant is made by that person's right (an invitation's inviter) and recorded
-    as `acting_user`'s action (the invitee accepting it), naming the granter.
+    With `expires_on`, the role holds until the end of that day (today or later), then ends by itself;
+    None gives it for good. With `on_behalf_of`, the grant is made by that person's right (an
+    invitation's inviter) and recorded as `acting_user`'s action (the invitee accepting it), naming the
+    granter.
     """
     if (user is None) == (team is None):
         raise ValueError("Give exactly one of user or team.")
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise InvalidError("Choose today or a later day for the role to end.", field="expires_on")
     access = Access.for_user(on_behalf_of or acting_user, workspace.organization)
     definition = role_definition(role, custom_role)
     check_may_assign(access=access, workspace=workspace, definition=definition, user=user, team=team)
@@ -100,13 +123,15 @@ def workspace_role_assign(
         .select_related("custom_role")
         .first()
     )
-    before = {"role": assignment.role_definition.label} if assignment else {}
+    before = _snapshot(assignment) if assignment else {}
     if assignment is None:
         assignment = WorkspaceRoleAssignment(workspace=workspace, user=user, team=team)
     elif not access.may_grant_workspace_role(assignment.role_definition, workspace):
         raise TargetDeniedError("You cannot change the role of someone above you.")
     assignment.role = "" if custom_role else role
     assignment.custom_role = custom_role
+    if assignment.expires_on != expires_on:
+        assignment.expires_on, assignment.expiry_warned_at = expires_on, None
     try:
         with transaction.atomic():  # a savepoint: the same person added twice at once fails only here
             assignment.save()
@@ -125,16 +150,24 @@ def workspace_role_assign(
         target=workspace,
         principal=user or team,
         before=before,
-        after={"role": definition.label}
+        after=_snapshot(assignment)
         | ({"on_behalf_of": {"user": on_behalf_of.pk, "name": str(on_behalf_of)}} if on_behalf_of else {}),
     )
     return assignment
 
 
+def _snapshot(assignment: WorkspaceRoleAssignment) -> dict:
+    """An assignment as the audit trail records it: its role, and its end date if it has one."""
+    snapshot = {"role": assignment.role_definition.label}
+    if assignment.expires_on:
+        snapshot["until"] = assignment.expires_on.isoformat()
+    return snapshot
+
+
 @transaction.atomic
-def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user) -> None:
-    """Take a role away. Removing one that another request removed a moment earlier answers
-    NotFoundError (and records nothing twice)."""
+def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user, reason: str = "") -> None:
+    """Take a role away (`reason`, if given, is recorded: an access review's). Removing one that another
+    request removed a moment earlier answers NotFoundError (and records nothing twice)."""
     workspace = assignment.workspace
     access = Access.for_user(acting_user, workspace.organization)
     access.require(MANAGE_MEMBERS_PERMISSION, workspace)
@@ -160,7 +193,8 @@ def workspace_role_remove(*, assignment: WorkspaceRoleAssignment, acting_user) -
         action=AuditAction.WORKSPACE_ROLE_REMOVE,
         target=workspace,
         principal=principal,
-        before={"role": definition.label},
+        before=_snapshot(locked),
+        after={"reason": reason} if reason else {},
     )
 
 

@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..naming import check_follows_convention, enforced_convention
 from ..permission_sync import sync_workspace_permissions, sync_workspace_permissions_bulk
+from ..policies import review_schedule_refresh
 from ..provisioners import get_provisioner
 from ..provisioners.embedded import EmbeddedProvisioner, embedded_server, new_jwt_secret
 from ..roles import CHANGE_WORKSPACE, WORKSPACE_ROLES, WorkspaceRoleKey
@@ -163,6 +164,7 @@ def workspace_create(
         WorkspaceLabel(workspace=workspace, dimension_id=value.dimension_id, value=value)
         for value in label_values
     )
+    review_schedule_refresh([workspace])
     WorkspaceRoleAssignment.objects.create(workspace=workspace, user=acting_user, role=WorkspaceRoleKey.ADMIN)
     sync_workspace_permissions(workspace)
     others = [g for g in grants if g.user != acting_user]
@@ -338,6 +340,7 @@ def workspace_create_bulk(*, organization: Organization, specs: Sequence[Workspa
             for workspace in workspaces
         )
         sync_workspace_permissions_bulk(workspaces, batch_size=BULK_BATCH_SIZE)
+        review_schedule_refresh(workspaces)
         WorkspaceServerSecret.objects.bulk_create(
             WorkspaceServerSecret(workspace=workspace, jwt_secret=new_jwt_secret())
             for workspace in workspaces
@@ -421,4 +424,6 @@ def workspace_labels_update(
     if after:
         audit_record(organization=organization, acting_user=acting_user,
                      action=AuditAction.WORKSPACE_LABELS_UPDATE, target=workspace, before=before, after=after)  # fmt: skip
+        review_schedule_refresh([workspace])  # the labels' review cadences may have changed
+        workspace.__dict__.pop("policy", None)
     return workspace

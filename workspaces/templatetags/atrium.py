@@ -39,3 +39,10 @@ def prefetch_access(context, objects) -> str:
     if access is not None:
         access.prefetch(list(objects))
     return ""
+
+
+@register.simple_tag(takes_context=True)
+def may_review_access(context, workspace):
+    """`{% may_review_access workspace as may_review %}`: may the request's user review its access?"""
+    access = context.get("access") or getattr(context.get("request"), "access", None)
+    return bool(access and access.may_review_access(workspace))

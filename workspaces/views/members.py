@@ -50,7 +50,10 @@ class _Grants:
         self.may_manage = request.access.can(MANAGE_MEMBERS, workspace)
         self.options = workspace_role_options(organization=workspace.organization) if self.may_manage else []
         self.grantable = [
-            o for o in self.options if request.access.may_grant_workspace_role(o.definition, workspace)
+            o
+            for o in self.options
+            if request.access.may_grant_workspace_role(o.definition, workspace)
+            and request.access.policy_allows_role(o.definition, workspace)
         ]
         # Someone new joins the organization through an invitation: that takes managing its members.
         self.may_invite = self.may_manage and request.access.can(INVITE_PEOPLE)
@@ -179,6 +182,7 @@ def member_assign(request):
                 acting_user=request.user,
                 role=option.role,
                 custom_role=option.custom_role,
+                expires_on=form.cleaned_data.get("expires_on"),
                 **({"team": principal} if adding_team else {"user": principal}),
             )
         except REFUSALS_SHOWN_IN_PLACE as refusal:
@@ -256,8 +260,11 @@ def member_change(request, assignment_id):
         request.POST, roles=workspace_role_options(organization=workspace.organization)
     )
     if not form.is_valid():
-        return _answer(request, assignment, error="Choose one of the workspace roles.", notice="")
+        error = "Enter a valid date." if "expires_on" in form.errors else "Choose one of the workspace roles."
+        return _answer(request, assignment, error=error, notice="")
     option = form.cleaned_data["role"]
+    # A request that says nothing of the end date (no field at all) leaves it as it is.
+    expires_on = form.cleaned_data["expires_on"] if "expires_on" in request.POST else assignment.expires_on
     try:
         services.workspace_role_assign(
             workspace=workspace,
@@ -266,11 +273,13 @@ def member_change(request, assignment_id):
             team=assignment.team,
             role=option.role,
             custom_role=option.custom_role,
+            expires_on=expires_on,
         )
     except REFUSALS_SHOWN_IN_PLACE as refusal:
         return _answer(request, assignment, error=_refusal(refusal), notice="")
+    until = f" until {expires_on:%d %b %Y}" if expires_on else ""
     return _answer(
-        request, assignment, error="", notice=f"{_principal_name(assignment)} is now {option.label}."
+        request, assignment, error="", notice=f"{_principal_name(assignment)} is now {option.label}{until}."
     )
 
 

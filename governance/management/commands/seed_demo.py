@@ -11,6 +11,7 @@ import random
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from config.site import FALLBACK_BASE_URL, site_base_url, site_url
 from governance.services import team_member_add
@@ -32,6 +34,7 @@ from organizations.services import (
     team_create,
 )
 from workspaces.models import RetiredWorkspaceId, Workspace, WorkspaceStatus
+from workspaces.policies import review_schedule_refresh
 from workspaces.provisioners import Provisioner, ProvisioningError
 from workspaces.roles import WorkspaceRoleKey
 from workspaces.selectors import workspace_id_check
@@ -180,6 +183,10 @@ _SANDBOX_README = """# Platform sandbox
 Try new stack components and integrations here before they are rolled out.
 Anything in this workspace may be deleted without notice.
 """
+
+# A protected demo workspace whose last access review is older than its cadence: the demo shows it overdue.
+OVERDUE_REVIEW_SLUGS = {"recommendations-prod"}
+OVERDUE_REVIEW_DAYS = 45
 
 DEMO_WORKSPACES = [
     DemoWorkspace(
@@ -566,10 +573,22 @@ class Command(BaseCommand):
                         workspace_provision(workspace_pk=workspace.pk)
                 else:
                     workspace_provision(workspace_pk=workspace.pk)
+        self._backdate_reviews([workspace for workspace, _ in created])
         demo = Workspace.objects.filter(organization=organization, slug__in=[s.slug for s in DEMO_WORKSPACES])
         statuses = {status: demo.filter(status=status).count() for status in WorkspaceStatus.values}
         summary = ", ".join(f"{n} {status}" for status, n in statuses.items() if n)
         self.stdout.write(f"Demo workspaces: {len(created)} created; {summary}")
+
+    @staticmethod
+    def _backdate_reviews(created) -> None:
+        """So that the demo shows an overdue access review: a protected workspace last reviewed longer
+        ago than its 30-day cadence allows (only when it was just created, so a rerun changes nothing)."""
+        late = [w for w in created if w.slug in OVERDUE_REVIEW_SLUGS]
+        for workspace in late:
+            Workspace.objects.filter(pk=workspace.pk).update(
+                access_reviewed_at=timezone.now() - timedelta(days=OVERDUE_REVIEW_DAYS)
+            )
+        review_schedule_refresh(late)
 
     def _grow(self, organization, owner, total: int) -> None:
         """Bulk-create bench-NNNNN workspaces until the organization has `total` live ones."""
