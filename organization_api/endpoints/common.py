@@ -1,0 +1,46 @@
+"""What every endpoint shares: the error responses it documents, and the doors into an organization
+and a workspace (resolve, answer 404 to outsiders; the permission itself is the services')."""
+
+from organizations.access import Access
+from organizations.errors import NotFoundError
+from workspaces.models import Workspace, WorkspaceLabel
+from workspaces.roles import VIEW_WORKSPACE
+
+from ..errors import Error
+
+# Every operation may answer these, in the one error shape.
+ERRORS = {401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+WRITE_ERRORS = {**ERRORS, 409: Error}
+
+
+def organization_access(request, slug: str) -> Access:
+    """The caller's access to the organization at `slug`; NotFoundError when they are not a member
+    (whether or not it exists, so nothing leaks)."""
+    access = Access.for_organization_slug(request.auth, slug)
+    if access is None:
+        raise NotFoundError("No such organization.")
+    return access
+
+
+def workspace_for(request, workspace_id: str, *, permission: str = f"workspaces.{VIEW_WORKSPACE}"):
+    """The workspace with ID `workspace_id` and the caller's access to its organization, as the
+    workspace pages resolve it: 404 for outsiders and for members who cannot see it, 403 for members
+    who see it listed but lack `permission`."""
+    from django.db.models import Prefetch
+
+    workspace = (
+        Workspace.objects.live()
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))
+        )
+        .filter(slug=workspace_id.lower())
+        .first()
+    )
+    if workspace is None:
+        raise NotFoundError("No such workspace.")
+    access = Access.for_user(request.auth, workspace.organization)
+    if not access.is_member:
+        raise NotFoundError("No such workspace.")
+    access.require(permission, workspace)
+    return workspace, access

@@ -1,0 +1,50 @@
+"""/api/v1/organizations: the caller's organizations; create one; read and edit one."""
+
+from ninja import Router
+
+from organizations.services import organization_create, organization_update
+
+from ..representations import organization_json
+from ..schemas import OrganizationCreateIn, OrganizationOut, OrganizationPatchIn
+from ..selectors import membership_list_for_user
+from .common import ERRORS, WRITE_ERRORS, organization_access
+
+router = Router(tags=["organizations"])
+
+
+@router.get("/organizations", response={200: list[OrganizationOut], **ERRORS})
+def organization_list(request):
+    """The organizations the caller is a member of, by name, with their role in each."""
+    return [
+        organization_json(membership.organization, role=membership.role)
+        for membership in membership_list_for_user(user=request.auth)
+    ]
+
+
+@router.post("/organizations", response={201: OrganizationOut, **WRITE_ERRORS})
+def organization_post(request, payload: OrganizationCreateIn):
+    """Create an organization; the caller becomes its Owner."""
+    organization = organization_create(
+        name=payload.name, description=payload.description, acting_user=request.auth
+    )
+    return 201, organization_json(organization, role="owner")
+
+
+@router.get("/organizations/{org}", response={200: OrganizationOut, **ERRORS})
+def organization_get(request, org: str):
+    access = organization_access(request, org)
+    return organization_json(access.organization, role=access.membership.role)
+
+
+@router.patch("/organizations/{org}", response={200: OrganizationOut, **WRITE_ERRORS})
+def organization_patch(request, org: str, payload: OrganizationPatchIn):
+    """Edit the name or description; the slug never changes here."""
+    access = organization_access(request, org)
+    organization = access.organization
+    organization = organization_update(
+        organization=organization,
+        name=organization.name if payload.name is None else payload.name,
+        description=organization.description if payload.description is None else payload.description,
+        acting_user=request.auth,
+    )
+    return organization_json(organization, role=access.membership.role)
