@@ -1,6 +1,6 @@
 """/api/v1/organizations: the caller's organizations; create one; read and edit one."""
 
-from ninja import Router
+from ninja import Router, Status
 
 from organizations.services import organization_create, organization_update
 
@@ -27,7 +27,7 @@ def organization_post(request, payload: OrganizationCreateIn):
     organization = organization_create(
         name=payload.name, description=payload.description, acting_user=request.auth
     )
-    return 201, organization_json(organization, role="owner")
+    return Status(201, organization_json(organization, role="owner"))
 
 
 @router.get("/organizations/{org}", response={200: OrganizationOut, **ERRORS})

@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from organizations.errors import InvalidError
 from workspaces.models import Workspace, WorkspaceLabel, WorkspaceStatus
@@ -143,9 +143,10 @@ def workspace_post(
         body = json.loads(json.dumps(workspace_json(workspace, detail=True), cls=DjangoJSONEncoder))
         return 201, body
 
-    return idempotent(
+    status, body = idempotent(
         request, key=idempotency_key, operation="workspace.create", body=payload.model_dump(), perform=create
     )
+    return Status(status, body)
 
 
 @router.get("/workspaces/{id}", response={200: WorkspaceDetailOut, **ERRORS})
