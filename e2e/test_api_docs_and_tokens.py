@@ -12,7 +12,9 @@ def test_api_docs_render_without_cdn_or_csp_violation(page: Page, live_server, w
     page.on("request", lambda r: None if r.url.startswith(live_server.url) else external.append(r.url))
     page.goto(f"{live_server.url}/api/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Atrium organization API")
-    expect(page.locator(".opblock-summary-path", has_text="/api/v1/workspaces/{id}/deactivate")).to_be_visible()
+    expect(
+        page.locator(".opblock-summary-path", has_text="/api/v1/workspaces/{id}/deactivate")
+    ).to_be_visible()
     expect(page.locator(".opblock-summary-path").first).to_be_visible()
     assert external == [], f"The docs page fetched from elsewhere: {external}"
     watch.assert_clean("API docs")

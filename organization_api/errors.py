@@ -78,10 +78,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApiError)
     def api_refusal(request, error: ApiError):
-        response = error_response(api, request, error.status, error.code, error.message, error.field)
-        if error.status == 405:
-            response["Allow"] = error.field or ""
-        return response
+        return error_response(api, request, error.status, error.code, error.message, error.field)
 
     @api.exception_handler(DjangoValidationError)
     def django_validation(request, error: DjangoValidationError):

@@ -62,3 +62,16 @@ def token_revoke(request, token_id: int):
 def api_not_found(request, rest: str):
     body = {"error": {"code": "not_found", "message": f"No API route at /api/{rest}.", "field": None}}
     return JsonResponse(body, status=404)
+
+
+def api_method_not_allowed(request, *, allowed: str):
+    body = {
+        "error": {
+            "code": "method_not_allowed",
+            "message": f"{request.method} is not allowed here; use {allowed}.",
+            "field": None,
+        }
+    }
+    response = JsonResponse(body, status=405)
+    response["Allow"] = allowed
+    return response
