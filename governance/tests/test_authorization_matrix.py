@@ -93,6 +93,8 @@ MATRIX = {
     "workspaces:member_remove": {"POST": "workspace:manage_workspace_members"},
     # One's own account: any signed-in user, about themselves only.
     "profile": {"GET": "login", "POST": "login"},
+    "tokens": {"GET": "login", "POST": "login"},
+    "token_revoke": {"POST": "login"},
 }
 # Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations, the
 # command-line login page and the ZenML control plane's token-authenticated API: control_plane/tests).
@@ -101,7 +103,8 @@ UNSCOPED = {
     "password_reset_confirm", "password_reset_complete", "invitation_accept", "invitation_link",
     "control_plane:device_verify", "control_plane:browser_login",
 }  # fmt: skip
-UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/")
+# The organization API under api/ has its own matrix (organization_api/tests/test_api_authorization.py).
+UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/", "api/")
 
 
 def _named_routes(resolver=None, prefix="", namespace=""):
@@ -170,6 +173,7 @@ def world(persona_world):
         "run_id": "5f0c1a52-3b8e-4d6f-9a71-2c4e8b9d0f13",  # a pipeline run on the workspace's server
         "dimension_id": w.dimension.pk,
         "value_id": w.dimension_value.pk,
+        "token_id": 1,  # someone's personal access token; only its owner can revoke it
     }
     return w.users, kwargs, holds
 
@@ -178,7 +182,7 @@ def _reverse(name, kwargs):
     """Reverse `name` with whichever of the sample kwargs its route takes."""
     resolver = get_resolver()
     app, _, short = name.rpartition(":")
-    possibilities = resolver.namespace_dict[app][1].reverse_dict.getlist(short) if app else []
+    possibilities = (resolver.namespace_dict[app][1] if app else resolver).reverse_dict.getlist(short)
     params = set(possibilities[0][0][0][1]) if possibilities else set()
     return reverse(name, kwargs={k: v for k, v in kwargs.items() if k in params})
 
