@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from .auth import BrowserSessionAuth, PersonalAccessTokenAuth
-from .endpoints import organizations, workspaces
+from .endpoints import organization_resources, organizations, workspaces
 from .errors import install_error_handlers
 from .throttling import CredentialRateThrottle
 
@@ -33,4 +33,5 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router(f"/{API_VERSION}/", organizations.router)
+api.add_router(f"/{API_VERSION}/", organization_resources.router)
 api.add_router(f"/{API_VERSION}/", workspaces.router)

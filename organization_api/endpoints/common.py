@@ -44,3 +44,23 @@ def workspace_for(request, workspace_id: str, *, permission: str = f"workspaces.
         raise NotFoundError("No such workspace.")
     access.require(permission, workspace)
     return workspace, access
+
+
+def next_page_url(request, *, offset: int, limit: int, count: int) -> str | None:
+    """The URL of the page after [offset, offset + limit) of `count` rows, or None on the last page."""
+    after = offset + limit
+    if after >= count:
+        return None
+    query = request.GET.copy()
+    query["offset"], query["limit"] = str(after), str(limit)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def offset_page(request, rows, *, offset: int, limit: int, to_json) -> dict:
+    """One page of a queryset in the list shape every list endpoint shares: items, count, next."""
+    count = rows.count()
+    return {
+        "items": [to_json(row) for row in rows[offset : offset + limit]],
+        "count": count,
+        "next": next_page_url(request, offset=offset, limit=limit, count=count),
+    }

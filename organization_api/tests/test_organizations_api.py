@@ -71,7 +71,11 @@ def test_unknown_paths_and_bad_json_answer_in_the_error_shape(api_as, owner):
     response = api.client.post(
         "/api/v1/organizations", "{not json", content_type="application/json", headers=api._headers(None)
     )
-    assert response.status_code in {400, 422} and set(response.json()["error"]) == {"code", "message", "field"}
+    assert response.status_code in {400, 422} and set(response.json()["error"]) == {
+        "code",
+        "message",
+        "field",
+    }
 
 
 def test_each_credential_is_throttled_on_its_own(settings, owner, make_token):

@@ -14,7 +14,9 @@ BUDGET = 12
 
 
 def _seed(organization, by, count, start=0):
-    values = list(DimensionValue.objects.filter(dimension__organization=organization, dimension__key="environment"))
+    values = list(
+        DimensionValue.objects.filter(dimension__organization=organization, dimension__key="environment")
+    )
     specs = [
         WorkspaceSpec(slug=f"bulk-{n:04d}", display_name=f"Bulk {n}", label_values=(values[n % len(values)],))
         for n in range(start, start + count)
@@ -32,7 +34,12 @@ def _queries(api, path, **query):
 
 @pytest.mark.parametrize(
     ("persona", "query"),
-    [("owner", {}), ("manager", {}), ("manager", {"member_only": "true"}), ("owner", {"label": "environment:staging"})],
+    [
+        ("owner", {}),
+        ("manager", {}),
+        ("manager", {"member_only": "true"}),
+        ("owner", {"label": "environment:staging"}),
+    ],
 )
 def test_workspace_list_queries_do_not_grow_with_rows(request, api_as, organization, persona, query):
     user = request.getfixturevalue(persona)
