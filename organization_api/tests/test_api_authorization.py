@@ -71,7 +71,9 @@ def test_api_authorization_matrix(persona_world, make_token, method, path, body,
     failures = []
     for persona, api in clients.items():
         with transaction.atomic():
-            response = api.request(method, url, _fill(body, persona_world) if method not in {"GET", "DELETE"} else None)
+            response = api.request(
+                method, url, _fill(body, persona_world) if method not in {"GET", "DELETE"} else None
+            )
             transaction.set_rollback(True)
         status = response.status_code
         if status != 204:
