@@ -64,3 +64,50 @@ def test_organization_list_queries_do_not_grow(api_as, make_user):
         organization_create(name=f"Org {n}", acting_user=user)
     many, body = _queries(api, "organizations")
     assert len(body) == 31 and few == many <= 4
+
+
+def _grow(organization, owner, n, start):
+    """`n` more members (each in a team, with a workspace role, with a pending invitation sent)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import User
+    from organizations.models import Invitation, Membership, Team
+    from workspaces.models import Workspace, WorkspaceRoleAssignment
+
+    workspace = Workspace.objects.get(slug="budget-ws")
+    users = User.objects.bulk_create(User(email=f"grow{k}@example.com") for k in range(start, start + n))
+    Membership.objects.bulk_create(Membership(organization=organization, user=u, role="member") for u in users)
+    teams = Team.objects.bulk_create(Team(organization=organization, name=f"Team {k}") for k in range(start, start + n))
+    for team, user in zip(teams, users, strict=True):
+        team.members.add(user)
+    WorkspaceRoleAssignment.objects.bulk_create(
+        WorkspaceRoleAssignment(workspace=workspace, user=u, role="viewer") for u in users
+    )
+    Invitation.objects.bulk_create(
+        Invitation(organization=organization, email=f"invitee{k}@example.com", role="member", invited_by=owner,
+                   token_hash=f"{k:064d}", expires_at=timezone.now() + timedelta(days=7))
+        for k in range(start, start + n)
+    )  # fmt: skip
+    for k in range(n):  # audit events, through a service
+        from organizations.services import organization_update
+
+        organization_update(organization=organization, name="Acme ML", description=f"d{start + k}", acting_user=owner)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["members", "teams", "invitations", "invitations?status=history", "roles", "role-assignments",
+     "role-assignments?workspace=budget-ws", "audit-events"],
+)  # fmt: skip
+def test_organization_lists_queries_do_not_grow(api_as, owner, organization, make_workspace, path):
+    make_workspace("budget-ws")
+    api = api_as(owner)
+    url = f"organizations/{organization.slug}/{path}"
+    url += "&limit=100" if "?" in url else "?limit=100"
+    _grow(organization, owner, 3, 0)
+    few, _ = _queries(api, url)
+    _grow(organization, owner, 150, 3)
+    many, body = _queries(api, url)
+    assert few == many <= BUDGET, f"{few} queries for a few rows, {many} for many"
