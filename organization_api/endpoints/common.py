@@ -10,7 +10,7 @@ from ..errors import Error
 
 # Every operation may answer these, in the one error shape.
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
-WRITE_ERRORS = {**ERRORS, 409: Error}
+WRITE_ERRORS = {**ERRORS, 400: Error, 409: Error}  # 400: a body that is not JSON
 
 
 def organization_access(request, slug: str) -> Access:

@@ -78,8 +78,12 @@ def _grow(organization, owner, n, start):
 
     workspace = Workspace.objects.get(slug="budget-ws")
     users = User.objects.bulk_create(User(email=f"grow{k}@example.com") for k in range(start, start + n))
-    Membership.objects.bulk_create(Membership(organization=organization, user=u, role="member") for u in users)
-    teams = Team.objects.bulk_create(Team(organization=organization, name=f"Team {k}") for k in range(start, start + n))
+    Membership.objects.bulk_create(
+        Membership(organization=organization, user=u, role="member") for u in users
+    )
+    teams = Team.objects.bulk_create(
+        Team(organization=organization, name=f"Team {k}") for k in range(start, start + n)
+    )
     for team, user in zip(teams, users, strict=True):
         team.members.add(user)
     WorkspaceRoleAssignment.objects.bulk_create(
@@ -93,7 +97,9 @@ def _grow(organization, owner, n, start):
     for k in range(n):  # audit events, through a service
         from organizations.services import organization_update
 
-        organization_update(organization=organization, name="Acme ML", description=f"d{start + k}", acting_user=owner)
+        organization_update(
+            organization=organization, name="Acme ML", description=f"d{start + k}", acting_user=owner
+        )
 
 
 @pytest.mark.parametrize(
