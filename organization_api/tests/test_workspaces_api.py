@@ -253,3 +253,15 @@ def test_list_pages(owner_api, make_workspace):
 def test_bad_filters_name_the_field(owner_api, query, field):
     response = owner_api.get("workspaces", **query)
     assert response.status_code == 422 and response.json()["error"]["field"] == field
+
+
+def test_a_tokens_request_leaves_no_credential_for_the_next_request(client, owner, organization, make_token):
+    """The credential a request authenticated with is forgotten when it ends: a session write right
+    after a token's call, in the same thread, is audited as the person."""
+    from .conftest import ApiClient
+
+    assert ApiClient(make_token(owner)[1]).get("organizations").status_code == 200
+    client.force_login(owner)
+    response = client.post("/api/v1/workspaces", _create_body(organization), content_type="application/json")
+    assert response.status_code == 201
+    assert AuditEvent.objects.get(action="workspace.create").actor_type == "user"
