@@ -2,7 +2,8 @@
 
 Every error answers `{"error": {"code": …, "message": …, "field": …}}`: `code` is stable, for
 programs (the services' own codes from `organizations.errors`, plus the API's: `unauthenticated`,
-`csrf_failed`, `throttled`, `idempotency_key_reused`, `method_not_allowed`, `server_error`);
+`csrf_failed`, `token_policy`, `throttled`, `idempotency_key_reused`, `method_not_allowed`,
+`server_error`);
 `message` is for people; `field` names the input at fault, or is null. Statuses follow GitHub's API:
 401 without valid credentials, 403 for a member without the permission, 404 for what does not exist
 or is not visible (another organization's objects), 409 for a conflict with the current state, 422

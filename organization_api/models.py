@@ -53,6 +53,22 @@ class PersonalAccessToken(models.Model):
         return "active"
 
 
+class TokenPolicy(models.Model):
+    """An organization's rule for the personal access tokens that act in it: tokens made to live
+    longer than `max_lifetime_days` (from creation to expiry) are refused there, as GitHub refuses
+    fine-grained tokens that outlive an organization's maximum. No row, or None: no maximum beyond the
+    year every token is held to."""
+
+    organization = models.OneToOneField(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="token_policy"
+    )
+    max_lifetime_days = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Token policy of {self.organization}"
+
+
 class IdempotencyKey(models.Model):
     """A write the API performed for an `Idempotency-Key` header, per credential.
 

@@ -211,3 +211,13 @@ class AuditEventPage(Schema):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next (older) page; null on the last."
     )
+
+
+class TokenPolicyOut(Schema):
+    max_token_lifetime_days: int | None = Field(
+        description="The longest a personal access token may live (creation to expiry) to act here; null: no maximum."
+    )
+
+
+class TokenPolicyIn(_Input):
+    max_token_lifetime_days: int | None

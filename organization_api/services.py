@@ -11,9 +11,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from organizations.access import Access
+from organizations.audit import AuditAction, audit_record
 from organizations.errors import InvalidError, NotFoundError
+from organizations.roles import MANAGE_POLICIES
 
-from .models import PersonalAccessToken
+from .models import PersonalAccessToken, TokenPolicy
 from .tokens import token_generate, token_hash, token_hint
 
 MAX_TOKEN_LIFETIME = timedelta(days=366)
@@ -98,3 +101,41 @@ def personal_access_token_use(secret: str, *, ip_address: str | None) -> Persona
         PersonalAccessToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip_address)
         token.last_used_at, token.last_used_ip = now, ip_address
     return token
+
+
+@transaction.atomic
+def token_policy_update(*, organization, max_lifetime_days: int | None, acting_user) -> TokenPolicy:
+    """Set the longest lifetime (creation to expiry, in days) of the tokens that may act in
+    `organization`; None lifts the maximum. Needs `manage_policies`; audited when it changes."""
+    Access.for_user(acting_user, organization).require(f"organizations.{MANAGE_POLICIES}")
+    if max_lifetime_days is not None and not 1 <= max_lifetime_days <= MAX_TOKEN_LIFETIME.days:
+        raise InvalidError(
+            f"Choose a maximum between 1 and {MAX_TOKEN_LIFETIME.days} days.", field="max_token_lifetime_days"
+        )
+    policy, _ = TokenPolicy.objects.select_for_update().get_or_create(organization=organization)
+    before = policy.max_lifetime_days
+    if before != max_lifetime_days:
+        policy.max_lifetime_days = max_lifetime_days
+        policy.save(update_fields=["max_lifetime_days", "updated_at"])
+        audit_record(
+            organization=organization,
+            acting_user=acting_user,
+            action=AuditAction.TOKEN_POLICY_UPDATE,
+            target=organization,
+            before={"max_token_lifetime_days": before},
+            after={"max_token_lifetime_days": max_lifetime_days},
+        )
+    return policy
+
+
+def token_policy_refusal(token: PersonalAccessToken, organization) -> str | None:
+    """Why `token` may not act in `organization` under its token policy, or None when it may."""
+    policy = TokenPolicy.objects.filter(organization=organization).first()
+    if policy is None or policy.max_lifetime_days is None:
+        return None
+    if token.expires_at - token.created_at <= timedelta(days=policy.max_lifetime_days):
+        return None
+    return (
+        f"{organization.name} allows personal access tokens that live at most {policy.max_lifetime_days} days; "
+        "this one lives longer. Create a token that expires sooner."
+    )

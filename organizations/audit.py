@@ -57,6 +57,7 @@ class AuditAction(models.TextChoices):
     ORGANIZATION_CREATE = "organization.create", "Organization created"
     ORGANIZATION_UPDATE = "organization.update", "Organization edited"
     ORGANIZATION_TRANSFER_OWNERSHIP = "organization.transfer_ownership", "Ownership transferred"
+    TOKEN_POLICY_UPDATE = "token_policy.update", "Access-token policy changed"
     MEMBERSHIP_CREATE = "membership.create", "Member added"
     MEMBERSHIP_ROLE_CHANGE = "membership.role_change", "Member's role changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"

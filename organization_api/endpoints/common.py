@@ -6,7 +6,8 @@ from organizations.errors import NotFoundError
 from workspaces.models import Workspace, WorkspaceLabel
 from workspaces.roles import VIEW_WORKSPACE
 
-from ..errors import Error
+from ..errors import ApiError, Error
+from ..services import token_policy_refusal
 
 # Every operation may answer these, in the one error shape.
 ERRORS = {401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
@@ -19,7 +20,15 @@ def organization_access(request, slug: str) -> Access:
     access = Access.for_organization_slug(request.auth, slug)
     if access is None:
         raise NotFoundError("No such organization.")
+    check_token_policy(request, access.organization)
     return access
+
+
+def check_token_policy(request, organization) -> None:
+    """Refuse (403 `token_policy`) a token that outlives the organization's maximum token lifetime."""
+    token = getattr(request, "api_credential", None)
+    if token is not None and (reason := token_policy_refusal(token, organization)):
+        raise ApiError(403, "token_policy", reason)
 
 
 def workspace_for(request, workspace_id: str, *, permission: str = f"workspaces.{VIEW_WORKSPACE}"):
@@ -42,6 +51,7 @@ def workspace_for(request, workspace_id: str, *, permission: str = f"workspaces.
     access = Access.for_user(request.auth, workspace.organization)
     if not access.is_member:
         raise NotFoundError("No such workspace.")
+    check_token_policy(request, workspace.organization)
     access.require(permission, workspace)
     return workspace, access
 

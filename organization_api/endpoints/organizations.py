@@ -4,9 +4,17 @@ from ninja import Router, Status
 
 from organizations.services import organization_create, organization_update
 
+from ..models import TokenPolicy
 from ..representations import organization_json
-from ..schemas import OrganizationCreateIn, OrganizationOut, OrganizationPatchIn
+from ..schemas import (
+    OrganizationCreateIn,
+    OrganizationOut,
+    OrganizationPatchIn,
+    TokenPolicyIn,
+    TokenPolicyOut,
+)
 from ..selectors import membership_list_for_user
+from ..services import token_policy_update
 from .common import ERRORS, WRITE_ERRORS, organization_access
 
 router = Router(tags=["organizations"])
@@ -48,3 +56,23 @@ def organization_patch(request, org: str, payload: OrganizationPatchIn):
         acting_user=request.auth,
     )
     return organization_json(organization, role=access.membership.role)
+
+
+@router.get("/organizations/{org}/token-policy", response={200: TokenPolicyOut, **ERRORS})
+def token_policy_get(request, org: str):
+    """The organization's maximum lifetime of the personal access tokens that may act in it."""
+    access = organization_access(request, org)
+    policy = TokenPolicy.objects.filter(organization=access.organization).first()
+    return {"max_token_lifetime_days": policy.max_lifetime_days if policy else None}
+
+
+@router.patch("/organizations/{org}/token-policy", response={200: TokenPolicyOut, **WRITE_ERRORS})
+def token_policy_patch(request, org: str, payload: TokenPolicyIn):
+    """Set (or, with null, lift) the maximum; tokens that outlive it are refused here from their next call."""
+    access = organization_access(request, org)
+    policy = token_policy_update(
+        organization=access.organization,
+        max_lifetime_days=payload.max_token_lifetime_days,
+        acting_user=request.auth,
+    )
+    return {"max_token_lifetime_days": policy.max_lifetime_days}

@@ -28,6 +28,7 @@ from ..idempotency import idempotent
 from ..representations import workspace_json
 from ..schemas import WorkspaceCreateIn, WorkspaceDetailOut, WorkspaceOut, WorkspacePatchIn
 from ..selectors import dimension_values_for_labels, membership_list_for_user, workspace_list_filtered
+from ..services import token_policy_refusal
 from .common import ERRORS, WRITE_ERRORS, organization_access, workspace_for
 
 router = Router(tags=["workspaces"])
@@ -88,8 +89,11 @@ def workspace_list(request, filters: Query[WorkspaceFilters]):
     else:
         from organizations.access import Access
 
-        accesses = [
-            Access(request.auth, m.organization, m) for m in membership_list_for_user(user=request.auth)
+        token = getattr(request, "api_credential", None)
+        accesses = [  # organizations whose token policy refuses this token are left out
+            Access(request.auth, m.organization, m)
+            for m in membership_list_for_user(user=request.auth)
+            if token is None or token_policy_refusal(token, m.organization) is None
         ]
     visible = Q(pk__in=[])
     for access in accesses:

@@ -43,6 +43,8 @@ OPERATIONS = [
      "workspace:manage_workspace_members"),
     ("DELETE", "organizations/{org}/role-assignments/{assignment}", None, "workspace:manage_workspace_members"),
     ("GET", "organizations/{org}/audit-events", None, "organizations.view_audit_log"),
+    ("GET", "organizations/{org}/token-policy", None, "member"),
+    ("PATCH", "organizations/{org}/token-policy", {"max_token_lifetime_days": 30}, "organizations.manage_policies"),
 ]  # fmt: skip
 
 
