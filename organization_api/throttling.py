@@ -38,8 +38,11 @@ class CredentialRateThrottle(BaseThrottle):
         except ValueError:  # evicted between add and incr: start the window again
             cache.set(key, 1, timeout=period + 1)
             count = 1
+        reset = (window + 1) * period
+        # What the answer tells the caller, as GitHub's X-RateLimit-* headers (added in organization_api.urls).
+        request.rate_limit = (limit, max(limit - count, 0), reset)
         if count > limit:
-            self._wait = (window + 1) * period - now
+            self._wait = reset - now
             return False
         return True
 

@@ -6,8 +6,9 @@ from . import views
 from .api import api
 
 
-def _json_method_not_allowed(view):
-    """ninja answers an unknown method with a plain-text 405; give it the API's error shape."""
+def _api_view(view):
+    """What ninja's views lack: a 405 in the API's error shape (ninja answers plain text), and the
+    caller's rate limit in GitHub's X-RateLimit-* headers."""
 
     @wraps(view)  # keeps ninja's csrf_exempt: cookie-authenticated writes are checked by the API itself
     def wrapper(request, *args, **kwargs):
@@ -15,7 +16,11 @@ def _json_method_not_allowed(view):
         if response.status_code == 405 and not response.get("Content-Type", "").startswith(
             "application/json"
         ):
-            return views.api_method_not_allowed(request, allowed=response["Allow"])
+            response = views.api_method_not_allowed(request, allowed=response["Allow"])
+        if rate_limit := getattr(request, "rate_limit", None):
+            limit, remaining, reset = rate_limit
+            response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"] = str(limit), str(remaining)
+            response["X-RateLimit-Reset"] = str(reset)
         return response
 
     return wrapper
@@ -23,7 +28,7 @@ def _json_method_not_allowed(view):
 
 _api_patterns, _app_name, _namespace = api.urls
 for _pattern in _api_patterns:
-    _pattern.callback = _json_method_not_allowed(_pattern.callback)
+    _pattern.callback = _api_view(_pattern.callback)
 
 # Mounted at /api/ (config.urls): the API's own routes, then a JSON 404 for any other path under it.
 api_urlpatterns = [

@@ -1,6 +1,8 @@
 """What every endpoint shares: the error responses it documents, and the doors into an organization
 and a workspace (resolve, answer 404 to outsiders; the permission itself is the services')."""
 
+from django.db.models import Prefetch
+
 from organizations.access import Access
 from organizations.errors import NotFoundError
 from workspaces.models import Workspace, WorkspaceLabel
@@ -35,8 +37,6 @@ def workspace_for(request, workspace_id: str, *, permission: str = f"workspaces.
     """The workspace with ID `workspace_id` and the caller's access to its organization, as the
     workspace pages resolve it: 404 for outsiders and for members who cannot see it, 403 for members
     who see it listed but lack `permission`."""
-    from django.db.models import Prefetch
-
     workspace = (
         Workspace.objects.live()
         .select_related("organization")

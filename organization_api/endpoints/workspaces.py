@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest
 from ninja import Field, Header, Query, Router, Schema, Status
 
+from organizations.access import Access
 from organizations.errors import InvalidError
 from workspaces.models import Workspace, WorkspaceLabel, WorkspaceStatus
 from workspaces.services import (
@@ -29,7 +29,7 @@ from ..representations import workspace_json
 from ..schemas import WorkspaceCreateIn, WorkspaceDetailOut, WorkspaceOut, WorkspacePatchIn
 from ..selectors import dimension_values_for_labels, membership_list_for_user, workspace_list_filtered
 from ..services import token_policy_refusal
-from .common import ERRORS, WRITE_ERRORS, organization_access, workspace_for
+from .common import ERRORS, WRITE_ERRORS, next_page_url, organization_access, workspace_for
 
 router = Router(tags=["workspaces"])
 
@@ -71,15 +71,6 @@ def _labels(filters: WorkspaceFilters) -> list[tuple[str, str]]:
     return pairs
 
 
-def _next_url(request: HttpRequest, filters: WorkspaceFilters, count: int) -> str | None:
-    after = filters.offset + filters.limit
-    if after >= count:
-        return None
-    query = request.GET.copy()
-    query["offset"], query["limit"] = str(after), str(filters.limit)
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-
-
 @router.get("/workspaces", response={200: WorkspacePage, **ERRORS})
 def workspace_list(request, filters: Query[WorkspaceFilters]):
     """The workspaces the caller may see (as in each organization's workspace list), newest first."""
@@ -87,8 +78,6 @@ def workspace_list(request, filters: Query[WorkspaceFilters]):
     if filters.organization:
         accesses = [organization_access(request, filters.organization)]
     else:
-        from organizations.access import Access
-
         token = getattr(request, "api_credential", None)
         accesses = [  # organizations whose token policy refuses this token are left out
             Access(request.auth, m.organization, m)
@@ -115,7 +104,7 @@ def workspace_list(request, filters: Query[WorkspaceFilters]):
     return {
         "items": [workspace_json(workspace) for workspace in page],
         "count": count,
-        "next": _next_url(request, filters, count),
+        "next": next_page_url(request, offset=filters.offset, limit=filters.limit, count=count),
     }
 
 

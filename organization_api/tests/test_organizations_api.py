@@ -81,7 +81,11 @@ def test_unknown_paths_and_bad_json_answer_in_the_error_shape(api_as, owner):
 def test_each_credential_is_throttled_on_its_own(settings, owner, make_token):
     settings.ATRIUM_API_RATE = "3/h"
     first, second = ApiClient(make_token(owner)[1]), ApiClient(make_token(owner)[1])
-    assert [first.get("organizations").status_code for _ in range(3)] == [200, 200, 200]
+    answers = [first.get("organizations") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert [a["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0"] and answers[0][
+        "X-RateLimit-Limit"
+    ] == "3"
     response = first.get("organizations")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled" and int(response["Retry-After"]) > 0
