@@ -265,3 +265,9 @@ def test_a_tokens_request_leaves_no_credential_for_the_next_request(client, owne
     response = client.post("/api/v1/workspaces", _create_body(organization), content_type="application/json")
     assert response.status_code == 201
     assert AuditEvent.objects.get(action="workspace.create").actor_type == "user"
+
+
+def test_the_audit_log_page_names_the_token(owner_api, owner_client, organization):
+    owner_api.post("workspaces", _create_body(organization))
+    page = owner_client.get(f"/orgs/{organization.slug}/settings/audit/").content.decode()
+    assert "via personal access token CI (atr_pat_" in page
