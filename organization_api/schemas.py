@@ -221,3 +221,17 @@ class TokenPolicyOut(Schema):
 
 class TokenPolicyIn(_Input):
     max_token_lifetime_days: int | None
+
+
+class DimensionValueOut(Schema):
+    value: str = Field(description="The key labels and filters use (`label=<dimension>:<value>`).")
+    label: str
+    color: str
+
+
+class DimensionOut(Schema):
+    key: str
+    name: str
+    required: bool = Field(description="Every new workspace needs a value of it.")
+    follows_teams: bool = Field(description="Its values are the organization's teams.")
+    values: list[DimensionValueOut]

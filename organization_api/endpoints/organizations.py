@@ -2,11 +2,13 @@
 
 from ninja import Router, Status
 
+from governance.selectors import dimension_list_with_usage
 from organizations.services import organization_create, organization_update
 
 from ..models import TokenPolicy
 from ..representations import organization_json
 from ..schemas import (
+    DimensionOut,
     OrganizationCreateIn,
     OrganizationOut,
     OrganizationPatchIn,
@@ -76,3 +78,24 @@ def token_policy_patch(request, org: str, payload: TokenPolicyIn):
         acting_user=request.auth,
     )
     return {"max_token_lifetime_days": policy.max_lifetime_days}
+
+
+@router.get("/organizations/{org}/dimensions", response={200: list[DimensionOut], **ERRORS})
+def dimension_list(request, org: str):
+    """The dimensions workspaces are labelled by, with their values, in order: what `labels` of a
+    workspace and the `label` filter accept. Any member may read them (the workspace list shows them);
+    changing them is the dimensions page's, for those who manage policies."""
+    access = organization_access(request, org)
+    return [
+        {
+            "key": dimension.key,
+            "name": dimension.name,
+            "required": dimension.required,
+            "follows_teams": dimension.follows_teams,
+            "values": [
+                {"value": value.value, "label": value.label, "color": value.color}
+                for value in dimension.values.all()
+            ],
+        }
+        for dimension in dimension_list_with_usage(organization=access.organization)
+    ]

@@ -44,6 +44,7 @@ OPERATIONS = [
     ("DELETE", "organizations/{org}/role-assignments/{assignment}", None, "workspace:manage_workspace_members"),
     ("GET", "organizations/{org}/audit-events", None, "organizations.view_audit_log"),
     ("GET", "organizations/{org}/token-policy", None, "member"),
+    ("GET", "organizations/{org}/dimensions", None, "member"),
     ("PATCH", "organizations/{org}/token-policy", {"max_token_lifetime_days": 30}, "organizations.manage_policies"),
 ]  # fmt: skip
 

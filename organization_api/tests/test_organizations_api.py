@@ -103,3 +103,10 @@ def test_the_openapi_schema_documents_every_operation(client):
         ("POST", "/api/v1/workspaces/{id}/deactivate"), ("POST", "/api/v1/workspaces/{id}/reactivate"),
     } <= operations  # fmt: skip
     assert {"PersonalAccessTokenAuth", "BrowserSessionAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_dimensions_tell_which_labels_a_workspace_takes(api_as, member, organization):
+    dimensions = api_as(member).get(f"organizations/{organization.slug}/dimensions").json()
+    environment = next(d for d in dimensions if d["key"] == "environment")
+    assert [v["value"] for v in environment["values"]] == ["development", "staging", "production"]
+    assert not environment["required"] and "workspace_count" not in environment

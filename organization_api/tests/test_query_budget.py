@@ -104,7 +104,7 @@ def _grow(organization, owner, n, start):
 
 @pytest.mark.parametrize(
     "path",
-    ["members", "teams", "invitations", "invitations?status=history", "roles", "role-assignments",
+    ["members", "teams", "invitations", "invitations?status=history", "roles", "role-assignments", "dimensions",
      "role-assignments?workspace=budget-ws", "audit-events"],
 )  # fmt: skip
 def test_organization_lists_queries_do_not_grow(api_as, owner, organization, make_workspace, path):
