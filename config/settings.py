@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "workspaces",
     "governance",
     "control_plane",
+    "organization_api",
 ]
 
 MIDDLEWARE = [

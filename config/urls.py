@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from governance import urls as governance_urls
 from governance.org_admin import org_admin_site
 from governance.views import invitations as invitation_views
+from organization_api import urls as organization_api_urls
 from organizations import urls as organization_urls
 from organizations.views import core as organization_views
 
@@ -20,7 +21,10 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     # Browsers ask for /favicon.ico whatever the page says; the unhashed name needs no manifest lookup.
     path("favicon.ico", RedirectView.as_view(url="/static/img/atrium.svg"), name="favicon"),
+    path("accounts/tokens/", include(organization_api_urls.token_urlpatterns)),
     path("accounts/", include("accounts.urls")),
+    # The organization API (/api/v1/…) and its docs (/api/docs).
+    path("api/", include(organization_api_urls.api_urlpatterns)),
     # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
     path("orgs/", include((organization_urls.urlpatterns + governance_urls.urlpatterns, "organizations"))),
     # The e-mailed link keeps its token in the session and continues at the token-free page.

@@ -2,7 +2,8 @@
 
 Services call `audit_record` inside their own transaction, so an event exists exactly when its
 change does. The request's IP address reaches services through a context variable set by
-`AuditContextMiddleware`, so services keep taking only `acting_user=`.
+`AuditContextMiddleware`, and so does the API credential a request authenticated with
+(`audit_credential`), so services keep taking only `acting_user=`.
 """
 
 from contextvars import ContextVar
@@ -13,6 +14,14 @@ from django.db import models
 from .models import AuditEvent, Organization
 
 _request_ip: ContextVar[str | None] = ContextVar("audit_request_ip", default=None)
+_request_credential: ContextVar[object | None] = ContextVar("audit_request_credential", default=None)
+
+
+def audit_credential(credential) -> None:
+    """Record that this request acts through `credential` (a personal access token, …), until the
+    request ends: its events then name the credential beside its owner. The credential has `pk`,
+    `user_id` and `audit_actor_type` ("token")."""
+    _request_credential.set(credential)
 
 
 def client_ip(request) -> str | None:
@@ -34,9 +43,11 @@ class AuditContextMiddleware:
 
     def __call__(self, request):
         token = _request_ip.set(client_ip(request))
+        credential_token = _request_credential.set(None)
         try:
             return self.get_response(request)
         finally:
+            _request_credential.reset(credential_token)
             _request_ip.reset(token)
 
 
@@ -46,6 +57,7 @@ class AuditAction(models.TextChoices):
     ORGANIZATION_CREATE = "organization.create", "Organization created"
     ORGANIZATION_UPDATE = "organization.update", "Organization edited"
     ORGANIZATION_TRANSFER_OWNERSHIP = "organization.transfer_ownership", "Ownership transferred"
+    TOKEN_POLICY_UPDATE = "token_policy.update", "Access-token policy changed"
     MEMBERSHIP_CREATE = "membership.create", "Member added"
     MEMBERSHIP_ROLE_CHANGE = "membership.role_change", "Member's role changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
@@ -138,16 +150,25 @@ def audit_record(
 
     `target` is the changed object, kept as type + id (and its str() as a label for people);
     `principal` is the user or team whose access changed, if any, kept the same way. `acting_user`
-    None means the system (a background task) acted.
+    None means the system (a background task) acted. When the request authenticated with an API
+    credential of `acting_user` (`audit_credential`), the actor is that credential, on their behalf.
     """
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}: add it to AuditAction.")
     actor = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    actor_type = AuditEvent.ActorType.USER if actor else AuditEvent.ActorType.SYSTEM
+    credential = _request_credential.get()
+    if actor is None or credential is None or credential.user_id != actor.pk:
+        credential = None
+    else:
+        actor_type = credential.audit_actor_type
     return AuditEvent.objects.create(
         organization=organization,
-        actor_type=AuditEvent.ActorType.USER if actor else AuditEvent.ActorType.SYSTEM,
+        actor_type=actor_type,
         actor=actor,
         actor_email=actor.email if actor else "",
+        actor_credential_id=str(credential.pk) if credential else "",
+        actor_credential_label=str(credential)[:200] if credential else "",
         action=action,
         target_type=audit_object_type(target),
         target_id=str(target.pk),

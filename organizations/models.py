@@ -295,7 +295,8 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One recorded change. Append-only: saving an existing event or deleting one raises.
 
-    Who acted is a reference (`actor_type` + the user; room for service accounts and tokens), what
+    Who acted is a reference (`actor_type` + the user; when they acted through an API credential, as
+    `token`, that credential's id and label too, so one leaked token's doings can be listed), what
     changed is `target_type` + `target_id`, and for access changes whose access changed is
     `principal_type` + `principal_id`: all joinable, none by display name. The labels are what people
     read, as they were at the time.
@@ -303,6 +304,7 @@ class AuditEvent(models.Model):
 
     class ActorType(models.TextChoices):
         USER = "user", "User"
+        TOKEN = "token", "Personal access token"
         SYSTEM = "system", "System"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="audit_events")
@@ -311,6 +313,8 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_email = models.CharField(max_length=254, blank=True)
+    actor_credential_id = models.CharField(max_length=64, blank=True)
+    actor_credential_label = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=60, db_index=True)
     target_type = models.CharField(max_length=40)
     target_id = models.CharField(max_length=64)

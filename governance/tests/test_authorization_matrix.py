@@ -118,6 +118,8 @@ MATRIX = {
     },
     # One's own account: any signed-in user, about themselves only.
     "profile": {"GET": "login", "POST": "login"},
+    "tokens": {"GET": "login", "POST": "login"},
+    "token_revoke": {"POST": "login"},
 }
 # Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations, the
 # command-line login page and the ZenML control plane's token-authenticated API: control_plane/tests).
@@ -126,7 +128,8 @@ UNSCOPED = {
     "password_reset_confirm", "password_reset_complete", "invitation_accept", "invitation_link",
     "control_plane:device_verify", "control_plane:browser_login",
 }  # fmt: skip
-UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/")
+# The organization API under api/ has its own matrix (organization_api/tests/test_api_authorization.py).
+UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/", "api/")
 
 
 def _named_routes(resolver=None, prefix="", namespace=""):
@@ -205,6 +208,7 @@ def world(persona_world):
         "value_id": w.dimension_value.pk,
         "review_id": w.access_review.pk,
         "fmt": "csv",
+        "token_id": 1,  # someone's personal access token; only its owner can revoke it
     }
     return w.users, kwargs, holds
 
