@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organization_api', '0001_initial'),
-        ('organizations', '0006_audit_credential'),
+        ('organizations', '0008_audit_credential'),
     ]
 
     operations = [
