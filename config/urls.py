@@ -23,6 +23,9 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/img/atrium.svg"), name="favicon"),
     path("accounts/tokens/", include(organization_api_urls.token_urlpatterns)),
     path("accounts/", include("accounts.urls")),
+    # The ZenML-compatible control plane at ZENML_CONTROL_PLANE_PATH, its command-line login page and
+    # the browser login a workspace server sends to (/api/auth/login: before the API's JSON 404s).
+    path("", include("control_plane.urls")),
     # The organization API (/api/v1/…) and its docs (/api/docs).
     path("api/", include(organization_api_urls.api_urlpatterns)),
     # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
@@ -37,8 +40,6 @@ urlpatterns = [
         name="workspace_member_invite",
     ),
     path("", include("workspaces.urls")),
-    # The ZenML-compatible control plane at ZENML_CONTROL_PLANE_PATH, and its command-line login page.
-    path("", include("control_plane.urls")),
     path("admin/", admin.site.urls),
     path("org-admin/", org_admin_site.urls),
 ]
