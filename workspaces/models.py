@@ -1,10 +1,10 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models.functions import Lower, Upper
 from django.db.models.signals import post_delete
 from django.dispatch import receiver

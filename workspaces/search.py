@@ -38,7 +38,11 @@ def workspace_search_q(*, organization: Organization, search: str) -> Q:
         return Q()
     if len(search) < MIN_INDEXED_LENGTH:
         return Q(slug__istartswith=search) | Q(display_name__istartswith=search)
-    text = Q(display_name__icontains=search) | Q(slug__icontains=search.lower()) | Q(description__icontains=search)
+    text = (
+        Q(display_name__icontains=search)
+        | Q(slug__icontains=search.lower())
+        | Q(description__icontains=search)
+    )
     candidates = Workspace.objects.filter(organization=organization)
     if connection.vendor == "sqlite":
         phrase = '"' + search.replace('"', '""') + '"'

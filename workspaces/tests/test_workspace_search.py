@@ -4,9 +4,9 @@ with `icontains` would give; one or two characters match the start of the ID or 
 import pytest
 from django.db.models import Q
 
+from organization_api.selectors import workspace_list_filtered
 from organizations.access import Access
 from organizations.models import DimensionValue, Membership
-from organization_api.selectors import workspace_list_filtered
 from workspaces.models import Workspace, WorkspaceLabel
 from workspaces.selectors import workspace_list_for_user
 
@@ -48,7 +48,7 @@ def workspaces(organization, make_workspace):
     )
     return [
         make_workspace("fraud-detection", display_name="Fraud Détection", description="Scores card payments"),
-        make_workspace("churn-model", display_name="Churn", description="Who leaves, and why \"soon\""),
+        make_workspace("churn-model", display_name="Churn", description='Who leaves, and why "soon"'),
         make_workspace("ml-platform", display_name="ML Platform", label_values=[production]),
         make_workspace("payments-ml", display_name="Payments", description="100% of the ledger_x"),
     ]
