@@ -10,6 +10,11 @@ what a scan would:
 - SQLite: the FTS5 table `workspaces_workspace_search` (trigram tokenizer, kept in step by triggers;
   migration 0008), whose MATCH of the query as a phrase is a superset of `icontains`.
 
+The candidates come as `pk IN (index matches UNION labelled)`, so PostgreSQL joins from them by
+primary key. SQLite's planner, without statistics, still walks the organization's index newest first
+and looks each row up in that (materialized) set, stopping at a page's worth; a query that matches
+little walks the whole organization there. SQLite is the development database; PostgreSQL serves.
+
 Label values are found among the organization's own values (a few hundred at most, whatever the number
 of workspaces) and lead to their workspaces through the indexed `WorkspaceLabel.value` key.
 
@@ -43,7 +48,7 @@ def workspace_search_q(*, organization: Organization, search: str) -> Q:
         | Q(slug__icontains=search.lower())
         | Q(description__icontains=search)
     )
-    candidates = Workspace.objects.filter(organization=organization)
+    candidates = Workspace.objects.all()  # the list around it keeps to the organization
     if connection.vendor == "sqlite":
         phrase = '"' + search.replace('"', '""') + '"'
         candidates = candidates.filter(
