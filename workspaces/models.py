@@ -132,9 +132,14 @@ class Workspace(models.Model):
             models.Index(fields=["organization", "-created_at"], name="workspace_org_created"),
             # Search (workspaces.search): trigram indexes on the very expressions `icontains` compares
             # on PostgreSQL, UPPER(column). Created on PostgreSQL only (migration 0008); SQLite searches
-            # its FTS5 table instead.
+            # its FTS5 table instead. No fast-update pending list: after a bulk seeding it would be read
+            # in full by every search (and priced so high the planner scans) until a vacuum.
             *(
-                GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"workspace_{column}_trgm")
+                GinIndex(
+                    OpClass(Upper(column), name="gin_trgm_ops"),
+                    name=f"workspace_{column}_trgm",
+                    fastupdate=False,
+                )
                 for column in ("display_name", "slug", "description")
             ),
         ]

@@ -77,7 +77,9 @@ class Migration(migrations.Migration):
         *(
             AddPostgreSQLIndex(
                 model_name="workspace",
-                index=GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=f"workspace_{column}_trgm"),
+                index=GinIndex(
+                    OpClass(Upper(column), name="gin_trgm_ops"), name=f"workspace_{column}_trgm", fastupdate=False
+                ),
             )
             for column in ("display_name", "slug", "description")
         ),
