@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # pg_trgm indexes for workspace search; harmless on SQLite
     "guardian",
     "django_htmx",
     "ninja",

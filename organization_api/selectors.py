@@ -21,16 +21,17 @@ def personal_access_token_list(*, user) -> QuerySet[PersonalAccessToken]:
 def workspace_list_filtered(
     *,
     access: Access,
+    search: str = "",
     name: str = "",
     status: str = "",
     labels: list[tuple[str, str]] = (),
     member_only: bool = False,
 ) -> QuerySet[Workspace]:
     """The workspaces of `access.organization` its user may see, narrowed by the API's filters:
-    `name` (in the name or the ID), `status`, `labels` ((dimension key, value key) pairs, all of which
+    `search` (the organization home's search, the same selector), `name` (in the name or the ID), `status`, `labels` ((dimension key, value key) pairs, all of which
     must hold) and `member_only` (only where the user, or a team of theirs, holds a role, even when
     their organization role shows them every workspace)."""
-    workspaces = workspace_list_for_user(organization=access.organization, access=access)
+    workspaces = workspace_list_for_user(organization=access.organization, access=access, search=search)
     if name:
         workspaces = workspaces.filter(Q(display_name__icontains=name) | Q(slug__icontains=name.lower()))
     if status:

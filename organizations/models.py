@@ -332,7 +332,8 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["organization", "-created_at"], name="audit_org_time"),
+            # The audit log pages by cursor on (created_at, id): the index answers order and tie-break.
+            models.Index(fields=["organization", "-created_at", "-id"], name="audit_org_time_id"),
             models.Index(fields=["organization", "actor", "-created_at"], name="audit_org_actor_time"),
             models.Index(
                 fields=["organization", "principal_type", "principal_id", "-created_at"],

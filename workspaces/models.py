@@ -1,10 +1,11 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -127,7 +128,21 @@ class Workspace(models.Model):
                 condition=models.Q(slug__regex=WORKSPACE_ID_PATTERN), name="workspace_id_format"
             ),
         ]
-        indexes = [models.Index(fields=["organization", "-created_at"], name="workspace_org_created")]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="workspace_org_created"),
+            # Search (workspaces.search): trigram indexes on the very expressions `icontains` compares
+            # on PostgreSQL, UPPER(column). Created on PostgreSQL only (migration 0008); SQLite searches
+            # its FTS5 table instead. No fast-update pending list: after a bulk seeding it would be read
+            # in full by every search (and priced so high the planner scans) until a vacuum.
+            *(
+                GinIndex(
+                    OpClass(Upper(column), name="gin_trgm_ops"),
+                    name=f"workspace_{column}_trgm",
+                    fastupdate=False,
+                )
+                for column in ("display_name", "slug", "description")
+            ),
+        ]
 
     def __str__(self):
         return self.display_name

@@ -17,6 +17,7 @@ from .models import OnboardingStep, RetiredWorkspaceId, Workspace, WorkspaceLabe
 from .onboarding import Checklist, checklist_for
 from .policies import protected_q, with_policy_marks
 from .roles import DELETE_WORKSPACE
+from .search import workspace_search_q
 
 
 def workspace_list_for_user(
@@ -28,6 +29,7 @@ def workspace_list_for_user(
     another organization can appear whatever permissions the user holds elsewhere. Protected
     workspaces are listed to those who list every workspace only if they administer every workspace or
     hold a role there (`Access.can_see`). Each workspace comes with `is_protected` annotated.
+    `search` narrows them to those it names, from an index (`workspaces.search`).
     """
     workspaces = Workspace.objects.live().filter(organization=organization)
     with_role = lambda: get_objects_for_user(  # noqa: E731
@@ -43,13 +45,8 @@ def workspace_list_for_user(
     elif not access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
         workspaces = workspaces.filter(~protected_q() | Q(pk__in=with_role().values("pk")))
     workspaces = with_policy_marks(workspaces)
-    if search:
-        workspaces = workspaces.filter(
-            Q(display_name__icontains=search)
-            | Q(slug__icontains=search.lower())
-            | Q(description__icontains=search)
-            | Q(pk__in=WorkspaceLabel.objects.filter(value__label__icontains=search).values("workspace_id"))
-        )
+    if search.strip():
+        workspaces = workspaces.filter(workspace_search_q(organization=organization, search=search))
     return workspaces.prefetch_related(
         Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))
     ).order_by("-created_at", "slug")

@@ -2,12 +2,6 @@
 the audit trail. Reads are gated as their pages are (the permission each page declares); writes
 call the pages' services, which decide for themselves."""
 
-import base64
-import binascii
-import json
-from datetime import datetime
-
-from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
 
 from governance.services import (
@@ -17,8 +11,9 @@ from governance.services import (
     team_member_add,
     team_member_remove,
 )
+from organizations.cursors import Cursor, cursor_page
 from organizations.errors import InvalidError, NotFoundError
-from organizations.models import AuditEvent, Invitation, Membership, Team
+from organizations.models import Invitation, Membership, Team
 from organizations.roles import MANAGE_MEMBERS, VIEW_AUDIT_LOG
 from organizations.selectors import (
     audit_event_list,
@@ -400,17 +395,10 @@ class AuditQuery(Schema):
     limit: int = Field(50, ge=1, le=100)
 
 
-def cursor_encode(event: AuditEvent) -> str:
-    raw = json.dumps({"t": event.created_at.isoformat(), "i": event.pk}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def cursor_decode(cursor: str) -> tuple[datetime, int]:
+def cursor_decode(cursor: str) -> Cursor:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        return datetime.fromisoformat(data["t"]), int(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        return Cursor.decode(cursor)
+    except ValueError as error:
         raise InvalidError("This cursor is not one the API gave out.", field="cursor") from error
 
 
@@ -424,13 +412,8 @@ def audit_event_list_get(request, org: str, query: Query[AuditQuery]):
         organization=access.organization, actor=query.actor.strip(), action=query.action.strip(),
         target=query.target.strip(),
     )  # fmt: skip
-    if query.cursor:
-        at, pk = cursor_decode(query.cursor)
-        events = events.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=pk))
-    page = list(events[: query.limit + 1])
-    more = len(page) > query.limit
-    page = page[: query.limit]
+    page = cursor_page(events, older=cursor_decode(query.cursor) if query.cursor else None, size=query.limit)
     return {
-        "items": [audit_event_json(event) for event in page],
-        "next_cursor": cursor_encode(page[-1]) if more else None,
+        "items": [audit_event_json(event) for event in page.rows],
+        "next_cursor": page.older.encode() if page.older else None,
     }

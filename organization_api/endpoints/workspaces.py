@@ -43,6 +43,11 @@ class WorkspaceFilters(Schema):
     organization: str | None = Field(
         None, description="An organization's slug; all of the caller's if absent."
     )
+    q: str = Field(
+        "",
+        description="Search, as the organization home searches: part of the name, ID, description or a "
+        "label value (from three characters; one or two match the start of the name or the ID).",
+    )
     name: str = Field("", description="Part of the name or the ID.")
     status: Literal[tuple(WorkspaceStatus.values)] | None = None  # type: ignore[valid-type]
     label: list[str] = Field(
@@ -87,8 +92,8 @@ def workspace_list(request, filters: Query[WorkspaceFilters]):
     visible = Q(pk__in=[])
     for access in accesses:
         matching = workspace_list_filtered(
-            access=access, name=filters.name, status=filters.status or "", labels=labels,
-            member_only=filters.member_only,
+            access=access, search=filters.q, name=filters.name, status=filters.status or "",
+            labels=labels, member_only=filters.member_only,
         )  # fmt: skip
         visible |= Q(pk__in=matching.order_by().values("pk"))
     workspaces = (

@@ -1,6 +1,7 @@
 """/api/v1/workspaces: what a script sees and gets, through the same services as the pages."""
 
 import pytest
+from django.urls import reverse
 
 from organizations.models import AuditEvent, DimensionValue
 from workspaces.models import Workspace
@@ -233,6 +234,23 @@ def test_list_filters(api_as, owner, manager, organization, make_workspace, stag
     assert _ids(api_as(manager).get("workspaces", member_only="true")) == ["gamma-staging"]
     assert _ids(api_as(outsider).get("workspaces")) == []
     assert api_as(outsider).get("workspaces", organization=organization.slug).status_code == 404
+
+
+def test_q_searches_as_the_organization_home_does(
+    api_as, owner, owner_client, organization, make_workspace, staging
+):
+    make_workspace("alpha-staging", label_values=[staging], description="Feature store")
+    make_workspace("beta-prod", description="Scores the feature backlog")
+    make_workspace("gamma-dev")
+    api = api_as(owner)
+    home = reverse("organizations:home", args=[organization.slug])
+    for q, expected in [("feature", ["beta-prod", "alpha-staging"]), ("Stag", ["alpha-staging"]),
+                        ("ga", ["gamma-dev"]), ("nothing", [])]:  # fmt: skip
+        assert _ids(api.get("workspaces", q=q)) == expected
+        page = owner_client.get(home, {"q": q}).content.decode()
+        assert [
+            slug for slug in ("alpha-staging", "beta-prod", "gamma-dev") if f"/w/{slug}/" in page
+        ] == sorted(expected), q
 
 
 def test_list_pages(owner_api, make_workspace):

@@ -2,13 +2,13 @@
 
 import csv
 
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from ..audit_forms import AuditFilterForm
+from ..cursors import Cursor, count_capped, cursor_page
 from ..roles import VIEW_AUDIT_LOG
 from ..scoping import organization_view
 from ..selectors import (
@@ -20,6 +20,8 @@ from ..selectors import (
 )
 
 EVENTS_PER_PAGE = 50
+# Counting further than this would read the whole log; above it the page says "10,000+".
+COUNT_CAP = 10_000
 CSV_COLUMNS = [
     "time", "actor type", "actor id", "actor", "action", "target type", "target", "target id",
     "principal type", "principal id", "principal", "before", "after", "ip",
@@ -69,15 +71,28 @@ def _csv_response(organization, events) -> StreamingHttpResponse:
     return response
 
 
+def _cursors(request) -> dict[str, Cursor]:
+    """The page the URL asks for: `older` or `newer` than a cursor; a cursor not ours means the first."""
+    for direction in ("older", "newer"):
+        if text := request.GET.get(direction):
+            try:
+                return {direction: Cursor.decode(text)}
+            except ValueError:
+                return {}
+    return {}
+
+
 @organization_view(permission=f"organizations.{VIEW_AUDIT_LOG}")
 def audit_log(request):
-    """The filtered, paginated table; `?format=csv` streams every filtered event instead."""
+    """The filtered table, paged by cursor (`?older=` / `?newer=`, so a deep page costs what the first
+    does); `?format=csv` streams every filtered event instead."""
     organization = request.organization
     form = AuditFilterForm(request.GET, actions=audit_action_list(organization=organization))
     events = audit_event_list(organization=organization, **form.filters())
     if request.GET.get("format") == "csv":
         return _csv_response(organization, events)
-    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = cursor_page(events, size=EVENTS_PER_PAGE, **_cursors(request))
+    count, more = count_capped(events, cap=COUNT_CAP)
     context = {
         "organization": organization,
         "nav": "audit",
@@ -85,11 +100,12 @@ def audit_log(request):
         "form": form,
         "filter_errors": form.error_list(),
         "filtered": bool(form.filters()),
-        "page": page,
+        "count": count,
+        "count_capped": more,
+        "newer": page.newer.encode() if page.newer else None,
+        "older": page.older.encode() if page.older else None,
         # (event, its changes, its action split after the first dot so a long one can wrap there)
-        "rows": [
-            (event, audit_event_changes(event), event.action.partition(".")) for event in page.object_list
-        ],
+        "rows": [(event, audit_event_changes(event), event.action.partition(".")) for event in page.rows],
     }
     template = "organizations/audit.html"
     if request.htmx and request.htmx.target == "audit-results":

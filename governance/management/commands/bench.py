@@ -46,7 +46,8 @@ from governance.benchmark import (
     wrk_run,
 )
 from governance.management.commands.seed_demo import ORGANIZATION_SLUG
-from organizations.models import Membership, Organization
+from organizations.cursors import Cursor
+from organizations.models import AuditEvent, Membership, Organization
 from workspaces.models import (
     ZENML_CONTROL_PLANE_PATH,
     ServerState,
@@ -251,19 +252,31 @@ class Command(BaseCommand):
             f"secret/{uuid.uuid4()}",
         ]
         healthz = BenchPage("/healthz", reverse("healthz"))
+        org = world.organization.slug
+        home = reverse("organizations:home", args=[org])
+        audit = reverse("organizations:audit", args=[org])
+
+        def page(name: str, path: str) -> BenchPage:
+            return BenchPage(name, path, headers=session, aim=PAGE_AIM)
+
         return [
             healthz,
-            BenchPage(
-                "organization home",
-                reverse("organizations:home", kwargs={"org_slug": world.organization.slug}),
-                headers=session,
-                aim=PAGE_AIM,
-            ),
-            BenchPage(
-                "workspace overview",
-                reverse("workspaces:overview", args=[world.overview_workspace.slug]),
-                headers=session,
-                aim=PAGE_AIM,
+            page("organization home", home),
+            page("home: board", f"{home}?view=board&by=environment"),
+            page("home: group", f"{home}?view=group&by=environment"),
+            page("home: matrix", f"{home}?view=matrix&rows=environment&cols=project"),
+            page("home: search", f"{home}?q=fraud"),
+            page("home: filter", f"{home}?label=environment:production"),
+            page("workspace overview", reverse("workspaces:overview", args=[world.overview_workspace.slug])),
+            page("workspace members", reverse("workspaces:members", args=[world.overview_workspace.slug])),
+            page("organization members", reverse("organizations:members", args=[org])),
+            page("teams", reverse("organizations:teams", args=[org])),
+            page("roles", reverse("workspaces:roles", args=[org])),
+            page("audit log", audit),
+            page("audit log, deep page", f"{audit}?older={self._deep_audit_cursor(world)}"),
+            page("access matrix", reverse("organizations:access", args=[org])),
+            page(
+                "stepper: live ID check", f"{reverse('workspaces:check_id', args=[org])}?slug=new-workspace-x"
             ),
             BenchPage(
                 "rbac/check_permissions ×10",
@@ -277,6 +290,17 @@ class Command(BaseCommand):
             # Last, /healthz again: far from 1.000, the machine's load changed during the run.
             replace(healthz, name="/healthz again"),
         ]
+
+    @staticmethod
+    def _deep_audit_cursor(world: BenchWorld) -> str:
+        """A cursor near the far end of the audit log: the page just newer than its 50 oldest events."""
+        oldest = (
+            AuditEvent.objects.filter(organization=world.organization)
+            .order_by("created_at", "pk")
+            .only("created_at")[50:51]
+            .first()
+        ) or AuditEvent.objects.filter(organization=world.organization).order_by("created_at", "pk").first()
+        return Cursor.of(oldest).encode()
 
     def _pages_load(self, world: BenchWorld, *, base_url: str, bench_dir: Path, options) -> list[BenchRow]:
         pages = self._pages(world)
