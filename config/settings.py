@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "governance",
     "control_plane",
     "organization_api",
+    "service_accounts",
 ]
 
 MIDDLEWARE = [
