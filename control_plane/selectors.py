@@ -6,10 +6,9 @@ from django.utils import timezone
 
 from organizations.access import Access
 from organizations.models import Organization
+from service_accounts.services import service_account_key_is_usable
 from workspaces.models import Workspace, WorkspaceStatus
 from workspaces.selectors import workspace_list_for_user
-
-from service_accounts.services import service_account_key_is_usable
 
 from .models import AccessToken, DeviceStatus, ExternalIdentity, TokenKind
 from .tokens import token_decode

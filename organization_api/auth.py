@@ -12,7 +12,6 @@ from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
 from organizations.audit import audit_credential, client_ip
-
 from service_accounts.keys import looks_like_api_key
 from service_accounts.services import KeyRefused, service_account_key_use
 
