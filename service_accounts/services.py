@@ -17,7 +17,7 @@ from organizations.audit import AuditAction, audit_record
 from organizations.errors import ConflictError, InvalidError, NotFoundError
 from organizations.models import Membership
 from organizations.permission_sync import sync_organization_permissions
-from organizations.roles import MANAGE_MEMBERS
+from organizations.roles import MANAGE_MEMBERS, OrganizationRoleKey
 from organizations.services.members import check_may_grant
 
 from .keys import key_generate, key_hash, key_hint
@@ -69,6 +69,10 @@ def service_account_create(
     access = Access.for_user(acting_user, organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
     name, description = _check_text(name=name, description=description)
+    if role == OrganizationRoleKey.OWNER:
+        raise InvalidError(
+            "A service account cannot be an Owner: an Owner must be able to sign in.", field="role"
+        )
     check_may_grant(access=access, role=role)
     user = get_user_model()(
         email=f"sa-{uuid.uuid4().hex}@{SERVICE_ACCOUNT_EMAIL_DOMAIN}",

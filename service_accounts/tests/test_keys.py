@@ -118,3 +118,17 @@ def test_a_service_account_cannot_create_an_organization(api_key):
     _, secret = api_key
     response = ApiClient(secret).post("organizations", {"name": "Escape"})
     assert response.status_code == 403
+
+
+def test_a_service_account_never_becomes_an_owner(service_account, organization, owner):
+    from organizations.errors import InvalidError, TargetDeniedError
+    from organizations.services import membership_change_role, ownership_transfer
+    from service_accounts.services import service_account_create
+
+    membership = service_account.user.memberships.get(organization=organization)
+    with pytest.raises(TargetDeniedError):
+        membership_change_role(membership=membership, role="owner", acting_user=owner)
+    with pytest.raises(TargetDeniedError):
+        ownership_transfer(organization=organization, to_membership=membership, acting_user=owner)
+    with pytest.raises(InvalidError):
+        service_account_create(organization=organization, name="boss", role="owner", acting_user=owner)
