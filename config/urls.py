@@ -24,8 +24,6 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url="/static/img/atrium.svg"), name="favicon"),
     path("accounts/tokens/", include(organization_api_urls.token_urlpatterns)),
     path("accounts/", include("accounts.urls")),
-    # The organization API (/api/v1/…) and its docs (/api/docs).
-    path("api/", include(organization_api_urls.api_urlpatterns)),
     # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
     path(
         "orgs/",
@@ -50,6 +48,9 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     # The ZenML-compatible control plane at ZENML_CONTROL_PLANE_PATH, and its command-line login page.
     path("", include("control_plane.urls")),
+    # The organization API (/api/v1/…) and its docs (/api/docs); after the control plane, whose
+    # /api/auth/login (a cloud-mode server's browser login) its catch-all JSON 404 would shadow.
+    path("api/", include(organization_api_urls.api_urlpatterns)),
     path("admin/", admin.site.urls),
     path("org-admin/", org_admin_site.urls),
 ]
