@@ -39,6 +39,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField("date joined", default=timezone.now)
+    # Backs a service account (service_accounts): never signs in to the browser (unusable password).
+    is_service_account = models.BooleanField("service account", default=False, editable=False)
 
     objects = UserManager()
 

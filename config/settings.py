@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "governance",
     "control_plane",
     "organization_api",
+    "service_accounts",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from governance.views import invitations as invitation_views
 from organization_api import urls as organization_api_urls
 from organizations import urls as organization_urls
 from organizations.views import core as organization_views
+from service_accounts import urls as service_account_urls
 
 from . import views
 
@@ -29,7 +30,17 @@ urlpatterns = [
     # The organization API (/api/v1/…) and its docs (/api/docs).
     path("api/", include(organization_api_urls.api_urlpatterns)),
     # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
-    path("orgs/", include((organization_urls.urlpatterns + governance_urls.urlpatterns, "organizations"))),
+    path(
+        "orgs/",
+        include(
+            (
+                organization_urls.urlpatterns
+                + governance_urls.urlpatterns
+                + service_account_urls.urlpatterns,
+                "organizations",
+            )
+        ),
+    ),
     # The e-mailed link keeps its token in the session and continues at the token-free page.
     path("invitations/accept/", invitation_views.invitation_accept, name="invitation_accept"),
     path("invitations/<str:token>/", invitation_views.invitation_link, name="invitation_link"),

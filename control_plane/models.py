@@ -103,6 +103,14 @@ class AccessToken(models.Model):
         help_text="The server's workspace (server tokens only).",
     )
     device = models.ForeignKey(Device, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens")
+    service_account_key = models.ForeignKey(
+        "service_accounts.ServiceAccountKey",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The API key this token was exchanged for (a service account's token): it dies with it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from organizations.access import Access
 from organizations.models import Organization
+from service_accounts.services import service_account_key_is_usable
 from workspaces.models import Workspace, WorkspaceStatus
 from workspaces.selectors import workspace_list_for_user
 
@@ -18,7 +19,8 @@ RUNNABLE = frozenset({WorkspaceStatus.PENDING, WorkspaceStatus.AVAILABLE})
 
 def access_token_get(value: str, *, kind: str) -> AccessToken | None:
     """The live token of `kind` that `value` carries, or None: unknown, forged, expired, revoked, of a
-    revoked (or re-requested) device, or a server token of a deleted workspace. One query."""
+    revoked (or re-requested) device, of a revoked or rotated-out API key, or a server token of a
+    deleted workspace. One query (two for a service account's token)."""
     token_id = token_decode(value) if value else None
     if token_id is None:
         return None
@@ -30,6 +32,8 @@ def access_token_get(value: str, *, kind: str) -> AccessToken | None:
     if token is None:
         return None
     if token.device_id and token.device.status != DeviceStatus.APPROVED:
+        return None
+    if token.service_account_key_id and not service_account_key_is_usable(token.service_account_key_id):
         return None
     if kind == TokenKind.SERVER and token.workspace.status not in RUNNABLE:
         return None  # a server of a deactivated, failed or deleted workspace gets nothing more

@@ -76,7 +76,7 @@ class IdempotencyKey(models.Model):
     write; the same key with another body is refused. Keys are kept for `IDEMPOTENCY_KEY_LIFETIME`.
     """
 
-    credential = models.CharField(max_length=80)  # "token:<id>" or "session:<user id>"
+    credential = models.CharField(max_length=80)  # "token:<id>", "service_account:<id>", "session:<user id>"
     key = models.CharField(max_length=255)
     operation = models.CharField(max_length=60)
     request_hash = models.CharField(max_length=64)

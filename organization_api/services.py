@@ -129,7 +129,10 @@ def token_policy_update(*, organization, max_lifetime_days: int | None, acting_u
 
 
 def token_policy_refusal(token: PersonalAccessToken, organization) -> str | None:
-    """Why `token` may not act in `organization` under its token policy, or None when it may."""
+    """Why `token` may not act in `organization` under its token policy, or None when it may. The
+    policy is about personal access tokens: a service account's key is governed by rotation instead."""
+    if not isinstance(token, PersonalAccessToken):
+        return None
     policy = TokenPolicy.objects.filter(organization=organization).first()
     if policy is None or policy.max_lifetime_days is None:
         return None

@@ -20,7 +20,7 @@ _request_credential: ContextVar[object | None] = ContextVar("audit_request_crede
 def audit_credential(credential) -> None:
     """Record that this request acts through `credential` (a personal access token, …), until the
     request ends: its events then name the credential beside its owner. The credential has `pk`,
-    `user_id` and `audit_actor_type` ("token")."""
+    `user_id` and `audit_actor_type` ("token", "service_account")."""
     _request_credential.set(credential)
 
 
@@ -112,6 +112,12 @@ class AuditAction(models.TextChoices):
     DEVICE_DENY = "device.deny", "Command-line login denied"
     DEVICE_FIRST_USE = "device.first_use", "Command-line login used"
     DEVICE_REVOKE = "device.revoke", "Command-line device revoked"
+    SERVICE_ACCOUNT_CREATE = "service_account.create", "Service account created"
+    SERVICE_ACCOUNT_DEACTIVATE = "service_account.deactivate", "Service account deactivated"
+    SERVICE_ACCOUNT_REACTIVATE = "service_account.reactivate", "Service account reactivated"
+    SERVICE_ACCOUNT_KEY_CREATE = "service_account_key.create", "Service-account API key created"
+    SERVICE_ACCOUNT_KEY_ROTATE = "service_account_key.rotate", "Service-account API key rotated"
+    SERVICE_ACCOUNT_KEY_REVOKE = "service_account_key.revoke", "Service-account API key revoked"
 
 
 # The stable type names of audit targets and principals, by model (`app_label.model_name`).
@@ -128,6 +134,8 @@ AUDIT_OBJECT_TYPES = {
     "workspaces.accessreview": "access_review",
     "accounts.user": "user",
     "control_plane.device": "device",
+    "service_accounts.serviceaccount": "service_account",
+    "service_accounts.serviceaccountkey": "service_account_key",
 }
 
 

@@ -305,6 +305,7 @@ class AuditEvent(models.Model):
     class ActorType(models.TextChoices):
         USER = "user", "User"
         TOKEN = "token", "Personal access token"
+        SERVICE_ACCOUNT = "service_account", "Service account"
         SYSTEM = "system", "System"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="audit_events")

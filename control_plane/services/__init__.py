@@ -1,6 +1,8 @@
 """Every change the control plane makes, one function each (see each module)."""
 
 from .access_tokens import (
+    api_key_as_token,
+    api_key_token_issue,
     person_server_token_issue,
     server_token_issue,
     server_user_authorize,
@@ -20,6 +22,8 @@ from .devices import (
 from .usage import usage_event_record
 
 __all__ = [
+    "api_key_as_token",
+    "api_key_token_issue",
     "person_server_token_issue",
     "service_identity_authorize",
     "service_token_issue",

@@ -10,6 +10,7 @@ from django.utils import timezone
 from organizations.access import VIEW_WORKSPACE_PERMISSION, Access
 from organizations.audit import AuditAction, audit_record
 from organizations.errors import NotFoundError, PermissionDeniedError
+from service_accounts.services import KeyRefused, service_account_key_use
 from workspaces import onboarding
 from workspaces.models import Workspace
 from workspaces.roles import WORKSPACE_ROLES, WorkspaceRoleKey
@@ -20,7 +21,7 @@ from workspaces.services.servers import workspace_server_ensure, workspace_serve
 from ..errors import OAuthError
 from ..models import ATRIUM_SERVICE_ID, AccessToken, Device, DeviceStatus, TokenKind
 from ..selectors import external_identity_for
-from ..tokens import SERVER_TOKEN_LIFETIME, token_encode
+from ..tokens import SERVER_TOKEN_LIFETIME, USER_TOKEN_LIFETIME, token_encode
 
 PURGE_AFTER = timedelta(days=1)
 
@@ -74,6 +75,14 @@ def server_user_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
         raise PermissionDeniedError("This login was approved for another organization.")
     at_approved_workspace = approved_for is not None and approved_for.pk == workspace.pk
     identity = external_identity_for(user)
+    if user.is_service_account:  # the name people gave it, not its placeholder address
+        return {
+            "id": str(identity.external_id),
+            "username": user.service_account.name,
+            "name": user.service_account.name,
+            "is_superuser": workspace_admin_level(access, workspace),
+            "is_service_account": True,
+        }
     if token.first_used_at is None and at_approved_workspace:
         token.first_used_at = timezone.now()
         AccessToken.objects.filter(pk=token.pk).update(first_used_at=token.first_used_at)
@@ -95,8 +104,41 @@ def server_user_authorize(*, token: AccessToken, workspace: Workspace) -> dict:
         "email": user.email,
         "name": user.get_full_name(),
         "is_superuser": workspace_admin_level(access, workspace),
-        "is_service_account": False,
+        "is_service_account": user.is_service_account,
     }
+
+
+def api_key_token_issue(*, api_key: str, ip_address: str | None) -> tuple[str, AccessToken]:
+    """A service account's user token for its API key (`zenml login --api-key`: `auth/login` with
+    `password=ZENPROKEY_…`). It lives `USER_TOKEN_LIFETIME` at most and dies with the key: revoking
+    the key, its rotation's grace period ending or the service account's deactivation stop it."""
+    try:
+        key = service_account_key_use(api_key, ip_address=ip_address)
+    except KeyRefused as refusal:
+        raise OAuthError("invalid_grant", refusal.message, status=401) from refusal
+    token = AccessToken.objects.create(
+        kind=TokenKind.USER,
+        user=key.service_account.user,
+        service_account_key=key,
+        expires_at=timezone.now() + USER_TOKEN_LIFETIME,
+    )
+    return token_encode(token.pk), token
+
+
+def api_key_as_token(*, api_key: str, ip_address: str | None) -> AccessToken | None:
+    """What a workspace server sends when a CLI logs in to it with the API key itself (ZenML passes
+    `ZENPROKEY_…` verbatim to `users/authorize_server`): an unsaved user token of the key's service
+    account, or None for a key that does not authenticate."""
+    try:
+        key = service_account_key_use(api_key, ip_address=ip_address)
+    except KeyRefused:
+        return None
+    return AccessToken(
+        kind=TokenKind.USER,
+        user=key.service_account.user,
+        service_account_key=key,
+        expires_at=timezone.now() + USER_TOKEN_LIFETIME,
+    )
 
 
 def server_workspace_for(value: str) -> Workspace:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from config.site import site_url
 from organizations.audit import client_ip
 from organizations.errors import NotFoundError, PermissionDeniedError
+from service_accounts.keys import looks_like_api_key
 from workspaces.models import ZENML_VERSION, WorkspaceServer
 from workspaces.provisioners import get_provisioner
 from workspaces.services.servers import workspace_server_reported_in, workspace_server_used
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CLIENT_CREDENTIALS_GRANT = "client_credentials"
+API_KEY_GRANT = "zenml-pro-api-key"  # Atrium's name for the CLI's `password=ZENPROKEY_…` login
 
 
 def machine_endpoint(*methods):
@@ -92,11 +94,16 @@ def server_authenticated(view):
 
 
 def user_authenticated(view):
-    """Require a user's token; puts it on `request.user_token`. A deactivated user gets 403."""
+    """Require a user's token (or a service account's API key itself, which ZenML servers pass on
+    verbatim); puts it on `request.user_token`. A deactivated user gets 403."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        token = access_token_get(bearer_token(request), kind=TokenKind.USER)
+        value = bearer_token(request)
+        if looks_like_api_key(value):
+            token = services.api_key_as_token(api_key=value, ip_address=client_ip(request))
+        else:
+            token = access_token_get(value, kind=TokenKind.USER)
         if token is None:
             return _error(401, "Invalid or expired token.")
         if not token.user.is_active:
@@ -134,11 +141,24 @@ def _json_body(request):
 
 @machine_endpoint("POST")
 def login(request):
-    """`POST auth/login`: client credentials for workspace servers, the device code for the CLI."""
+    """`POST auth/login`: client credentials for workspace servers, the device code for the CLI, a
+    service account's API key (`password=ZENPROKEY_…`, also sent as the Bearer) for `--api-key`."""
     grant_type = request.POST.get("grant_type", "")
     if not grant_type and request.POST.get("device_code"):
         grant_type = DEVICE_CODE_GRANT
+    api_key = request.POST.get("password", "") or bearer_token(request)
+    if grant_type in {"", "password"} and looks_like_api_key(api_key):
+        grant_type = API_KEY_GRANT
     try:
+        if grant_type == API_KEY_GRANT:
+            value, _ = services.api_key_token_issue(api_key=api_key, ip_address=client_ip(request))
+            return JsonResponse(
+                {
+                    "access_token": value,
+                    "token_type": "bearer",
+                    "expires_in": int(USER_TOKEN_LIFETIME.total_seconds()),
+                }
+            )
         if grant_type == CLIENT_CREDENTIALS_GRANT:
             value, _ = services.server_token_issue(
                 client_id=request.POST.get("client_id", ""),

@@ -118,6 +118,18 @@ MATRIX = {
     },
     # One's own account: any signed-in user, about themselves only.
     "profile": {"GET": "login", "POST": "login"},
+    # Service accounts: members that are not people, managed like members.
+    "organizations:service_accounts": {
+        "GET": "organizations.manage_members",
+        "POST": "organizations.manage_members",
+    },
+    "organizations:service_account": {
+        "GET": "organizations.manage_members",
+        "POST": "organizations.manage_members",
+    },
+    "organizations:service_account_deactivate": {"POST": "organizations.manage_members"},
+    "organizations:service_account_key_rotate": {"POST": "organizations.manage_members"},
+    "organizations:service_account_key_revoke": {"POST": "organizations.manage_members"},
     "tokens": {"GET": "login", "POST": "login"},
     "token_revoke": {"POST": "login"},
 }
@@ -186,6 +198,7 @@ def holds(persona, perm):
 
 @pytest.fixture
 def world(persona_world):
+    from service_accounts.services import service_account_create, service_account_key_create
     from workspaces.services import access_review_complete
 
     w = persona_world
@@ -194,6 +207,10 @@ def world(persona_world):
     w.access_review = access_review_complete(
         workspace=w.workspace, decisions={pk: ("keep", "") for pk in rows}, acting_user=owner
     )
+    robot = service_account_create(
+        organization=w.organization, name="robot", role="member", acting_user=owner
+    )
+    robot_key, _ = service_account_key_create(service_account=robot, name="CI", acting_user=owner)
     kwargs = {
         "org_slug": w.organization.slug,
         "workspace_slug": w.workspace.slug,
@@ -208,6 +225,8 @@ def world(persona_world):
         "value_id": w.dimension_value.pk,
         "review_id": w.access_review.pk,
         "fmt": "csv",
+        "service_account_id": robot.pk,
+        "key_id": robot_key.pk,
         "token_id": 1,  # someone's personal access token; only its owner can revoke it
     }
     return w.users, kwargs, holds

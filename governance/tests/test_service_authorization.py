@@ -15,6 +15,7 @@ from django.db import transaction
 import accounts.services
 import governance.services
 import organizations.services
+import service_accounts.services
 import workspaces.services
 from organizations.errors import NotFoundError, PermissionDeniedError, ServiceError
 from organizations.models import AuditEvent, Membership
@@ -351,7 +352,72 @@ SERVICES = {
     ),
 }
 
+
+def _robot(w):
+    """A service account with a key, made by the owner (`w.robot`, `w.robot_key`)."""
+    w.robot = service_accounts.services.service_account_create(
+        organization=w.organization, name="robot", role="member", acting_user=w.users["owner"]
+    )
+    w.robot_key, _ = service_accounts.services.service_account_key_create(
+        service_account=w.robot, name="CI", acting_user=w.users["owner"]
+    )
+
+
+def _robot_deactivated(w):
+    _robot(w)
+    service_accounts.services.service_account_deactivate(
+        service_account=w.robot, acting_user=w.users["owner"]
+    )
+
+
+# Service accounts are members that are not people: managing them needs manage_members.
+SERVICES |= {
+    "service_account_create": (
+        lambda w, a: service_accounts.services.service_account_create(
+            organization=w.organization, name="New robot", role="member", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "service_account_deactivate": (
+        lambda w, a: service_accounts.services.service_account_deactivate(
+            service_account=w.robot, acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "service_account_reactivate": (
+        lambda w, a: service_accounts.services.service_account_reactivate(
+            service_account=w.robot, acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "service_account_key_create": (
+        lambda w, a: service_accounts.services.service_account_key_create(
+            service_account=w.robot, name="Another", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "service_account_key_rotate": (
+        lambda w, a: service_accounts.services.service_account_key_rotate(key=w.robot_key, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "service_account_key_revoke": (
+        lambda w, a: service_accounts.services.service_account_key_revoke(key=w.robot_key, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+}
+
 PREPARE = {
+    "service_account_deactivate": _robot,
+    "service_account_reactivate": _robot_deactivated,
+    "service_account_key_create": _robot,
+    "service_account_key_rotate": _robot,
+    "service_account_key_revoke": _robot,
     "workspace_reactivate": _deactivated,
     "workspace_restore": _deleted,
     "workspace_retry_provisioning": _failed,
@@ -383,7 +449,13 @@ NOT_A_PERSONS_ACTION = {
 
 
 def _public_services():
-    for module in (organizations.services, workspaces.services, governance.services, accounts.services):
+    for module in (
+        organizations.services,
+        workspaces.services,
+        governance.services,
+        accounts.services,
+        service_accounts.services,
+    ):
         for name in module.__all__:
             obj = getattr(module, name)
             if inspect.isfunction(obj) and name not in NOT_A_PERSONS_ACTION:

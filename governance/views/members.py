@@ -57,7 +57,8 @@ def _rows(request, memberships) -> list[MemberRow]:
                 may_transfer=may_transfer
                 and not is_self
                 and within_reach
-                and membership.role != OrganizationRoleKey.OWNER,
+                and membership.role != OrganizationRoleKey.OWNER
+                and not membership.user.is_service_account,
                 team_grant=membership_team_grant(membership),
             )
         )

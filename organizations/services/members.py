@@ -32,6 +32,8 @@ def check_may_grant(*, access: Access, role: str, target_user=None) -> None:
         raise InvalidError("Choose one of the organization roles.", field="role")
     if target_user is not None and target_user.pk == access.user.pk:
         raise TargetDeniedError("You cannot change your own role. Ask another Owner or Admin.")
+    if role == OrganizationRoleKey.OWNER and target_user is not None and target_user.is_service_account:
+        raise TargetDeniedError("A service account cannot be an Owner: an Owner must be able to sign in.")
     if role == OrganizationRoleKey.OWNER and access.membership.role != OrganizationRoleKey.OWNER:
         raise TargetDeniedError("Only Owners can make someone an Owner.")
     if not access.may_grant_organization_role(role):
@@ -129,6 +131,8 @@ def ownership_transfer(*, organization: Organization, to_membership: Membership,
     target = locked_membership(to_membership)
     if target.pk == acting.pk:
         raise ConflictError("You are already an Owner.")
+    if target.user.is_service_account:  # an organization needs an Owner who can sign in
+        raise TargetDeniedError("A service account cannot own the organization.")
     before = {"owner": acting_user.email, "new_owner_role": target.role}
     target.role = OrganizationRoleKey.OWNER
     target.save(update_fields=["role"])

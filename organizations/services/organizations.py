@@ -10,7 +10,7 @@ from django.utils.text import slugify
 from ..access import Access
 from ..audit import AuditAction, audit_record
 from ..dimensions import DEFAULT_DIMENSIONS, DEFAULT_POLICIES
-from ..errors import InvalidError
+from ..errors import InvalidError, PermissionDeniedError
 from ..models import Dimension, DimensionValue, Membership, Organization
 from ..permission_sync import sync_organization_permissions
 from ..roles import CHANGE_ORGANIZATION, OrganizationRoleKey
@@ -59,6 +59,10 @@ def organization_create(*, name: str, acting_user, description: str = "") -> Org
     Any signed-in user may create one. The same user submitting the same name twice within
     `DUPLICATE_CREATE_WINDOW` gets the first organization back instead of a second one.
     """
+    if getattr(acting_user, "is_service_account", False):
+        raise PermissionDeniedError(
+            "A service account acts only in its own organization; it cannot create one."
+        )
     name, description = name.strip(), description.strip()
     if not name:
         raise InvalidError("Enter a name for the organization.", field="name")
