@@ -329,12 +329,17 @@ def four_labels(organization, owner):
         {"view": "board", "label": "environment:staging", "only": "mine", "q": "bulk"},
         {"view": "list", "sort": "status"},
         {"view": "matrix", "only": ["overdue", "protected"]},
+        {"view": "board", "convention": "{environment}-{name}"},
     ],
-    ids=["board", "group", "matrix", "filtered-board", "list", "overdue-protected-matrix"],
+    ids=["board", "group", "matrix", "filtered-board", "list", "overdue-protected-matrix", "convention"],
 )
 def test_views_answer_in_the_same_bounded_queries_over_20_and_2000_workspaces(
     client, organization, owner, add_member, four_labels, params, django_assert_max_num_queries
 ):
+    params = dict(params)
+    # With a naming convention, "needs attention" checks every ID against it: still no query per row.
+    organization.workspace_naming_pattern = params.pop("convention", "")
+    organization.save(update_fields=["workspace_naming_pattern"])
     member = add_member("member", "ws-member@example.com")  # sees only the workspaces of their roles
     url = reverse("organizations:home", args=[organization.slug])
     counts = {}
