@@ -151,11 +151,8 @@ class _Grouping:
 def _load(pks_by_group: list[tuple[WorkspaceGroup, list]], dimensions: list[Dimension]) -> None:
     """Fetch the workspaces every group shows (one query in all) and hand them to their groups."""
     wanted = {pk for _, pks in pks_by_group for pk in pks}
-    shown = (
-        with_label_ids(with_policy_marks(Workspace.objects.filter(pk__in=wanted).only(*CARD_FIELDS)))
-        if wanted
-        else []
-    )
+    cards = with_policy_marks(Workspace.objects.filter(pk__in=wanted).only(*CARD_FIELDS))
+    shown = with_label_ids(cards) if wanted else []
     loaded = {w.pk: w for w in attach_label_values(list(shown), dimensions)}
     for group, pks in pks_by_group:
         group.workspaces = [loaded[pk] for pk in pks if pk in loaded]

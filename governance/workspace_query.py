@@ -7,7 +7,7 @@ the back button and a shared link show the same view, with or without JavaScript
     label=<dimension>:<value>      repeatable; values of one dimension widen, dimensions narrow
     nolabel=<dimension>            repeatable; workspaces without a value in that dimension
     status=<status>                repeatable
-    only=<filter>                  repeatable; a key of WORKSPACE_FILTERS ("mine", ...)
+    only=<filter>                  repeatable; a key of WORKSPACE_FILTERS ("mine", "overdue", "protected")
     q=<text>  sort=name|-name|status|-status|created|-created  page=<n> (list)
 
 A parameter that names nothing known is dropped, so an old link still opens a sensible view.
@@ -21,6 +21,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 
 from organizations.access import Access
 from workspaces.models import WorkspaceLabel, WorkspaceRoleAssignment, WorkspaceStatus
+from workspaces.policies import protected_q, review_overdue_q
 
 VIEWS = [("list", "List"), ("board", "Board"), ("group", "Group"), ("matrix", "Matrix")]
 VIEW_KEYS = [key for key, _ in VIEWS]
@@ -68,10 +69,23 @@ def _with_a_role_of_mine(workspaces: QuerySet, access: Access) -> QuerySet:
     return workspaces.filter(Exists(mine))
 
 
-# The "only" filters, in the order their chips show. Add one here (e.g. "overdue" for access reviews
-# past due, "protected" for protected workspaces) and it works in the URL, the chips and every view.
+def _review_overdue(workspaces: QuerySet, access: Access) -> QuerySet:
+    return workspaces.filter(review_overdue_q())  # a column of the row: its stored due date
+
+
+def _protected(workspaces: QuerySet, access: Access) -> QuerySet:
+    return workspaces.filter(protected_q())  # an Exists on its labels' values
+
+
+# The "only" filters, in the order their chips show. Add one here and it works in the URL, the chips
+# and every view.
 WORKSPACE_FILTERS: dict[str, WorkspaceFilter] = {
-    f.key: f for f in [WorkspaceFilter("mine", "I have a role", _with_a_role_of_mine)]
+    f.key: f
+    for f in [
+        WorkspaceFilter("mine", "I have a role", _with_a_role_of_mine),
+        WorkspaceFilter("overdue", "Review overdue", _review_overdue),
+        WorkspaceFilter("protected", "Protected", _protected),
+    ]
 }
 
 

@@ -54,9 +54,10 @@ def workspace_list_for_user(
 
 def workspace_list_deleted(*, organization: Organization, access: Access) -> list[Workspace]:
     """The organization's deleted (not yet purged) workspaces that the user may restore, most recently
-    deleted first (two queries: the workspaces, and the user's permissions on all of them)."""
+    deleted first, with `is_protected` annotated (two queries: the workspaces, and the user's
+    permissions on all of them)."""
     workspaces = list(
-        Workspace.objects.filter(organization=organization, status=WorkspaceStatus.DELETED)
+        with_policy_marks(Workspace.objects.filter(organization=organization, status=WorkspaceStatus.DELETED))
         .select_related("deleted_by")
         .order_by("-deleted_at", "slug")
     )
@@ -318,6 +319,11 @@ def custom_role_holders(*, role, access: Access) -> QuerySet:
     return (
         role.assignments.filter(workspace__in=visible.values("pk"))
         .select_related("user", "team", "workspace")
+        .prefetch_related(  # its policy marks, without a query per workspace
+            Prefetch(
+                "workspace__labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value")
+            )
+        )
         .order_by("workspace__slug", "pk")
     )
 

@@ -240,3 +240,18 @@ def test_the_export_of_a_large_organization_stays_in_few_queries(
     )
     assert len(rows) == 1 + expected + 100
     assert sum(1 for row in rows[1:] if row[3] == "owner@example.com") == 100
+
+
+def test_protected_and_review_overdue_workspaces_carry_their_marks(owner_client, organization, world):
+    from django.utils import timezone
+
+    Workspace.objects.filter(pk=world["staging"].pk).update(access_review_due_at=timezone.now())
+    page = owner_client.get(_url(organization)).content.decode()
+    headers = page[page.index("<thead") : page.index("</thead>")]
+    production = headers[headers.index("web-prod") :]
+    assert "mark--protected" in production.split("</th>")[0]
+    staging = headers[headers.index("web-staging") :]
+    assert "mark--protected" not in staging.split("</th>")[0]
+    assert (
+        "Review overdue" in staging.split("</th>")[0] and "Review overdue" not in production.split("</th>")[0]
+    )

@@ -2,11 +2,13 @@
 roll-ups, its header (charts, "needs attention") and its query budgets."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from control_plane.models import UsageCount
 from governance.services.teams import team_member_add
@@ -169,6 +171,28 @@ def test_i_have_a_role_keeps_the_workspaces_with_a_role_of_mine_or_my_teams(
     assert "churn-staging" in mine and "churn-prod" in mine and "scratchpad" not in mine
 
 
+def test_review_overdue_and_protected_chips_keep_what_they_name(owner_client, organization, labelled):
+    staging, production, bare = labelled
+    assert production.is_protected and not staging.is_protected  # environment = production, by default
+    Workspace.objects.filter(pk=staging.pk).update(access_review_due_at=timezone.now() - timedelta(days=1))
+    Workspace.objects.filter(pk=bare.pk).update(access_review_due_at=timezone.now() + timedelta(days=30))
+    html = home(owner_client, organization)
+    chips = section(html, 'id="filter-only-overdue"', "</a>") + section(
+        html, 'id="filter-only-protected"', "</a>"
+    )
+    assert "Review overdue" in chips and "Protected" in chips
+    browser = lambda html: html[html.index('id="workspace-browser"') :]  # noqa: E731
+    overdue = browser(home(owner_client, organization, only="overdue"))
+    assert "churn-staging" in overdue and "churn-prod" not in overdue and "scratchpad" not in overdue
+    for view in ("list", "board", "matrix"):
+        protected = browser(home(owner_client, organization, only="protected", view=view))
+        assert (
+            "churn-prod" in protected and "churn-staging" not in protected and "scratchpad" not in protected
+        )
+    both = home(owner_client, organization, only=["overdue", "protected"])
+    assert "churn-" not in browser(both) and "scratchpad" not in browser(both)
+
+
 def test_search_matches_label_values(owner_client, organization, labelled):
     html = home(owner_client, organization, q="producti")
     assert "churn-prod" in html and "churn-staging" not in html
@@ -304,12 +328,18 @@ def four_labels(organization, owner):
         {"view": "matrix"},
         {"view": "board", "label": "environment:staging", "only": "mine", "q": "bulk"},
         {"view": "list", "sort": "status"},
+        {"view": "matrix", "only": ["overdue", "protected"]},
+        {"view": "board", "convention": "{environment}-{name}"},
     ],
-    ids=["board", "group", "matrix", "filtered-board", "list"],
+    ids=["board", "group", "matrix", "filtered-board", "list", "overdue-protected-matrix", "convention"],
 )
 def test_views_answer_in_the_same_bounded_queries_over_20_and_2000_workspaces(
     client, organization, owner, add_member, four_labels, params, django_assert_max_num_queries
 ):
+    params = dict(params)
+    # With a naming convention, "needs attention" checks every ID against it: still no query per row.
+    organization.workspace_naming_pattern = params.pop("convention", "")
+    organization.save(update_fields=["workspace_naming_pattern"])
     member = add_member("member", "ws-member@example.com")  # sees only the workspaces of their roles
     url = reverse("organizations:home", args=[organization.slug])
     counts = {}

@@ -268,3 +268,20 @@ def test_a_manager_cannot_join_a_team_that_is_admin_of_a_workspace(
     assert not team.members.filter(pk=manager.pk).exists()
     team_member_add(team=team, user=manager, acting_user=owner)  # an owner may
     assert team.members.filter(pk=manager.pk).exists()
+
+
+def test_the_team_page_marks_its_protected_workspaces(owner_client, organization, owner, make_workspace):
+    from organizations.models import DimensionValue
+
+    production = DimensionValue.objects.get(
+        dimension__organization=organization, dimension__key="environment", value="production"
+    )
+    team = team_create(organization=organization, name="Payments", acting_user=owner)
+    for slug, labels in (("pay-prod", [production]), ("pay-sandbox", [])):
+        workspace_role_assign(
+            workspace=make_workspace(slug, label_values=labels), team=team, role="viewer", acting_user=owner
+        )
+    page = owner_client.get(reverse("organizations:team", args=[organization.slug, team.pk])).content.decode()
+    rows = page[page.index('id="workspace-roles-heading"') :]
+    assert rows.count("mark--protected") == 1
+    assert "mark--protected" in rows[rows.index("Pay Prod") : rows.index("pay-prod</td>")]

@@ -91,7 +91,9 @@ def organization_home(request):
         context["charts"] = workspace_label_charts(
             workspaces=visible, dimensions=charted, query=blank, path=path
         )
-        context["attention"] = needs_attention(workspaces=visible, access=access, home_path=path)
+        context["attention"] = needs_attention(
+            workspaces=visible, access=access, home_path=path, dimensions=dimensions
+        )
         # Nothing to chart and nothing to do: the empty state below says it all.
         context["show_summary"] = bool(context["attention"]) or any(c.total for c in context["charts"])
     context["is_partial"] = partial

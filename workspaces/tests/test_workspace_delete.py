@@ -284,3 +284,18 @@ def test_the_migration_lets_existing_workspace_admins_delete(make_workspace, add
     holders = set(rows.filter(permission__codename="delete_workspace").values_list("user__email", flat=True))
     assert holders == {"owner@example.com", admin.email}
     workspace_delete(workspace=workspace, typed_id="older-ws", acting_user=admin)
+
+
+def test_the_deleted_list_marks_protected_workspaces(owner_client, make_workspace, organization, owner):
+    from organizations.models import DimensionValue
+
+    production = DimensionValue.objects.get(
+        dimension__organization=organization, dimension__key="environment", value="production"
+    )
+    for slug, labels in (("vault-prod", [production]), ("sandbox", [])):
+        workspace_delete(
+            workspace=make_workspace(slug, label_values=labels), typed_id=slug, acting_user=owner
+        )
+    listing = owner_client.get(reverse("workspaces:deleted_list", args=[organization.slug])).content.decode()
+    assert listing.count("mark--protected") == 1
+    assert "mark--protected" in listing[listing.index("Vault Prod") : listing.index("Restore vault-prod")]
