@@ -83,7 +83,10 @@ MIDDLEWARE = [
     "config.site.SiteURLMiddleware",
     "organizations.audit.AuditContextMiddleware",
     "axes.middleware.AxesMiddleware",
+    "workspaces.middleware.WorkspaceRoleExpiryMiddleware",
 ]
+# How often (seconds, per process) a request first ends the workspace roles past their last day.
+ATRIUM_ROLE_EXPIRY_CHECK_SECONDS = 60
 
 ROOT_URLCONF = "config.urls"
 

@@ -281,3 +281,28 @@ def test_roles_about_to_expire_are_listed_for_the_needs_attention_list(persona_w
     workspace_role_assign(workspace=w.workspace, user=w.users["org_member"], role="viewer",
                           expires_on=today + datetime.timedelta(days=40), acting_user=w.users["owner"])  # fmt: skip
     assert list(workspace_roles_expiring(w.organization)) == [soon]
+
+
+def test_a_role_past_its_last_day_stops_giving_access_at_the_next_request_without_cron(
+    persona_world, client, settings
+):
+    """No `manage.py expire_roles` runs here: the next request of anyone ends the role."""
+    import workspaces.middleware
+
+    w = persona_world
+    holder = w.users["org_member"]
+    workspace_role_assign(
+        workspace=w.workspace, user=holder, role="viewer", acting_user=w.users["owner"],
+        expires_on=timezone.localdate() + datetime.timedelta(days=1),
+    )  # fmt: skip
+    overview = reverse("workspaces:overview", args=[w.workspace.slug])
+    client.force_login(holder)
+    assert client.get(overview).status_code == 200
+    WorkspaceRoleAssignment.objects.filter(workspace=w.workspace, user=holder).update(
+        expires_on=timezone.localdate() - datetime.timedelta(days=1)  # its last day was yesterday
+    )
+    settings.ATRIUM_ROLE_EXPIRY_CHECK_SECONDS = 60
+    workspaces.middleware._next_check = 0.0
+    assert client.get(overview).status_code == 404
+    assert not WorkspaceRoleAssignment.objects.filter(workspace=w.workspace, user=holder).exists()
+    assert AuditEvent.objects.filter(action="workspace_role.expire").exists()
