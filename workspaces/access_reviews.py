@@ -66,10 +66,17 @@ def _grants_from_audit(workspace: Workspace) -> dict[tuple[str, str], tuple[str,
         ],
     ).order_by("-created_at", "-id")
     grants: dict[tuple[str, str], tuple[str, datetime]] = {}
-    for event in events.only(
-        "action", "actor_email", "principal_type", "principal_id", "after", "created_at"
+    for event in events.select_related("actor").only(
+        "action",
+        "actor_email",
+        "actor__display_name",
+        "principal_type",
+        "principal_id",
+        "after",
+        "created_at",
     ):
-        granter = event.actor_email or "Atrium"
+        # People by name where they have one (the e-mail otherwise); the system as Atrium.
+        granter = (event.actor.display_name if event.actor_id else "") or event.actor_email or "Atrium"
         if event.action == AuditAction.WORKSPACE_CREATE:
             for role in (event.after or {}).get("roles", []):
                 principal = ("team", str(role["team"])) if "team" in role else ("user", str(role.get("user")))

@@ -47,7 +47,7 @@ def test_the_review_page_lists_every_holder_with_grant_and_activity(persona_worl
     response = client.get(reverse("workspaces:access_review", args=["matrix-ws"]))
     assert response.status_code == 200
     page = response.content.decode()
-    for text in ("ws-viewer@example.com", "Developers", "by owner@example.com", "Organization Owner"):
+    for text in ("ws-viewer@example.com", "Developers", "by Olivia Owner", "Organization Owner"):
         assert text in page, text
     assert "Your own access: another Admin decides on it." in page
     rows = {
@@ -56,7 +56,7 @@ def test_the_review_page_lists_every_holder_with_grant_and_activity(persona_worl
     assert rows["ws-admin@example.com"].is_own and not rows["ws-admin@example.com"].decidable
     assert (
         rows["target@example.com"].role == "Viewer"
-        and rows["target@example.com"].granted_by == "owner@example.com"
+        and rows["target@example.com"].granted_by == "Olivia Owner"  # by name, not e-mail
     )
     assert rows["Developers"].principal_type == "team" and rows["Developers"].decidable
     assert rows["owner@example.com"].source == "organization role" and not rows["owner@example.com"].decidable
