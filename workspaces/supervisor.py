@@ -34,6 +34,7 @@ calls, not this loop (docs/workspace-servers.md).
 The clock is a seam (`Supervisor(clock=...)`) so tests can jump past back-offs and idle periods.
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -341,6 +342,11 @@ class Supervisor:
         )
 
     def exit_reason(self, server: WorkspaceServer) -> str:
+        process = self.children.get(server.pid) if server.pid else None
+        if process is not None:  # it ended between the last reap and the liveness check: collect its code
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=1)
+            self.reap()
         code = self.exit_codes.pop(server.pid, None) if server.pid else None
         return f"it exited with code {code}" if code is not None else "its process ended"
 
