@@ -148,3 +148,24 @@ class UsageCount(models.Model):
 
     def __str__(self):
         return f"{self.workspace}: {self.total} {self.feature}"
+
+
+class UsageDay(models.Model):
+    """How many of one kind of resource a workspace's server created on one day (deletions are not
+    subtracted), so the organization home can show runs of the last week; rows older than
+    `control_plane.services.usage.USAGE_DAYS_KEPT` are purged as new events arrive."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="usage_days")
+    feature = models.CharField(max_length=40)
+    day = models.DateField()
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "feature"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "feature", "day"], name="usage_day_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="usage_day_day")]
+
+    def __str__(self):
+        return f"{self.workspace}: {self.total} {self.feature} on {self.day}"

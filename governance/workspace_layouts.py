@@ -8,12 +8,28 @@ the rest are counted, and `rest_url` opens them all in the list view.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, StringAgg, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
-from control_plane.models import UsageCount
+from control_plane.models import UsageCount, UsageDay
 from organizations.models import Dimension, DimensionValue
 from workspaces.models import Workspace, WorkspaceLabel, WorkspaceRoleAssignment
 from workspaces.policies import with_policy_marks
@@ -22,7 +38,8 @@ from .workspace_query import WorkspaceQuery
 
 COLUMN_LIMIT = 12  # workspaces shown in a board column or a group
 CELL_LIMIT = 5  # workspaces shown in a matrix cell
-RUNS_FEATURE = "pipeline_run"  # the UsageCount a workspace's server reports for its pipeline runs
+RUNS_FEATURE = "pipeline_run"  # the usage a workspace's server reports for its pipeline runs
+RUNS_DAYS = 7  # a roll-up's runs are those of the last RUNS_DAYS days, today included
 # Only what a card or a row shows: no description or README (large text) for a list.
 CARD_FIELDS = (
     "id",
@@ -42,7 +59,7 @@ class WorkspaceGroup:
     value: DimensionValue | None  # None: the workspaces without a value in the dimension
     count: int = 0
     members: int = 0  # distinct people with a workspace role here (directly or through a team)
-    runs: int | None = None  # pipeline runs their servers reported; None when none reports any
+    runs: int | None = None  # pipeline runs of the last RUNS_DAYS days; None when no server ever reported
     workspaces: list = field(default_factory=list)  # the first ones, to show
     rest_url: str = ""  # the list view of all of them
     new_url: str = ""  # (matrix cells) the stepper, with both labels preset
@@ -106,12 +123,30 @@ def _keys_of(workspaces: QuerySet, query: WorkspaceQuery, dimensions: list[Dimen
         )
         for i, dimension in enumerate(dimensions)
     }
-    runs = UsageCount.objects.filter(workspace=OuterRef("pk"), feature=RUNS_FEATURE).values("total")[:1]
     return list(
         workspaces.prefetch_related(None)
         .order_by(*query.ordering)
-        .annotate(runs=Subquery(runs), **annotations)
+        .annotate(runs=_recent_runs(), **annotations)
         .values_list("pk", "runs", *annotations)
+    )
+
+
+def _recent_runs():
+    """A workspace's pipeline runs of the last `RUNS_DAYS` days, as an expression of its row (so a whole
+    list gets them in its own query); None when its server never reported a run."""
+    since = timezone.localdate() - timedelta(days=RUNS_DAYS - 1)
+    recent = (
+        UsageDay.objects.filter(workspace=OuterRef("pk"), feature=RUNS_FEATURE, day__gte=since)
+        .order_by()
+        .values("workspace_id")
+        .annotate(runs=Sum("total"))
+        .values("runs")
+    )
+    reported = UsageCount.objects.filter(workspace=OuterRef("pk"), feature=RUNS_FEATURE)
+    return Case(
+        When(Exists(reported), then=Coalesce(Subquery(recent), 0)),
+        default=None,
+        output_field=IntegerField(),
     )
 
 

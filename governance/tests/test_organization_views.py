@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from control_plane.models import UsageCount
+from control_plane.models import UsageCount, UsageDay
 from governance.services.teams import team_member_add
 from governance.workspace_layouts import COLUMN_LIMIT
 from governance.workspace_query import WorkspaceQuery
@@ -126,11 +126,16 @@ def test_roll_ups_count_workspaces_people_with_a_role_and_reported_runs(
     team_member_add(team=team, user=other, acting_user=owner)
     workspace_role_assign(workspace=production, team=team, role="developer", acting_user=owner)
     workspace_role_assign(workspace=production, user=teammate, role="viewer", acting_user=owner)
-    UsageCount.objects.create(workspace=production, feature="pipeline_run", total=42)
+    UsageCount.objects.create(workspace=production, feature="pipeline_run", total=142)
+    today = timezone.localdate()
+    for days_ago, total in [(0, 30), (6, 12), (7, 100)]:  # the last is a week old: not counted
+        UsageDay.objects.create(
+            workspace=production, feature="pipeline_run", day=today - timedelta(days=days_ago), total=total
+        )
     html = home(owner_client, organization, view="board")
     production_column = board_column(html, "Production")
     # The owner (Admin as creator), the teammate (directly and through the team) and the other: 3 people.
-    assert "3 members" in production_column and "42 runs" in production_column
+    assert "3 members" in production_column and "42 runs in 7 days" in production_column
     assert "1 member<" in board_column(html, "Staging") and "no runs reported" in board_column(
         html, "Staging"
     )
@@ -352,6 +357,13 @@ def test_views_answer_in_the_same_bounded_queries_over_20_and_2000_workspaces(
         UsageCount.objects.bulk_create(
             UsageCount(workspace=w, feature="pipeline_run", total=3)
             for w in made[len(made) - size // 2 :][:50]
+        )
+        UsageDay.objects.bulk_create(
+            UsageDay(
+                workspace=w, feature="pipeline_run", day=timezone.localdate() - timedelta(days=d), total=1
+            )
+            for w in made[len(made) - size // 2 :][:50]
+            for d in (0, 3, 10)
         )
         for user in (owner, member):
             client.force_login(user)
