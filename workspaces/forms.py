@@ -74,13 +74,22 @@ class WorkspaceGrantForm(forms.Form):
     member = forms.ChoiceField(label="Person or team")
     role = forms.ChoiceField(label="Role", choices=ROLE_CHOICES, initial="developer")
 
-    def __init__(self, *args, members, teams=(), custom_roles=(), **kwargs):
+    def __init__(self, *args, members, teams=(), custom_roles=(), grantable=None, **kwargs):
+        """`grantable`: the role keys the chosen labels' policies allow (custom roles by base role);
+        None allows every role. Roles outside it are not offered, so not accepted either."""
         super().__init__(*args, **kwargs)
-        if custom_roles:
-            self.fields["role"].choices = [
-                ("Predefined roles", ROLE_CHOICES),
-                ("Custom roles", [(f"custom:{role.pk}", role.name) for role in custom_roles]),
-            ]
+        predefined = [(key, label) for key, label in ROLE_CHOICES if grantable is None or key in grantable]
+        custom = [
+            (f"custom:{role.pk}", role.name)
+            for role in custom_roles
+            if grantable is None or role.base_role in grantable
+        ]
+        self.fields["role"].choices = (
+            [("Predefined roles", predefined), ("Custom roles", custom)] if custom else predefined
+        )
+        if predefined and "developer" not in dict(predefined):
+            self.fields["role"].initial = predefined[-1][0]
+        self.roles_offered = bool(predefined or custom)
         people = [
             (
                 f"user:{m.user_id}",
@@ -95,7 +104,7 @@ class WorkspaceGrantForm(forms.Form):
 
     @property
     def has_choices(self) -> bool:
-        return len(self.fields["member"].choices) > 1
+        return len(self.fields["member"].choices) > 1 and self.roles_offered
 
 
 class WorkspaceSettingsForm(forms.Form):

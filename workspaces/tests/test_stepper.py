@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -252,3 +254,50 @@ def test_the_service_refuses_a_workspace_without_a_required_label(organization, 
     with pytest.raises(InvalidError, match="Choose a value of Environment") as refused:
         workspace_create(organization=organization, slug="no-env", display_name="No env", acting_user=owner)
     assert refused.value.field == "label_environment"
+
+
+def test_access_offers_only_the_roles_the_chosen_labels_policies_allow(
+    owner_client, organization, owner, add_member
+):
+    from organizations.models import DimensionValue
+    from workspaces.services import custom_role_create
+
+    DimensionValue.objects.filter(dimension__organization=organization, value="production").update(
+        grantable_roles=["admin", "viewer"]
+    )
+    analyst = custom_role_create(
+        organization=organization, name="Analyst", base_role="viewer", acting_user=owner
+    )
+    scientist = custom_role_create(
+        organization=organization, name="Data Scientist", base_role="contributor", acting_user=owner
+    )
+    teammate = add_member("member", "teammate@example.com")
+    add_member("member", "other@example.com")  # someone left to add, so the role choice shows
+    post_step(owner_client, organization, "details", name="Prod WS", slug="prod-ws", action="next")
+    post_step(
+        owner_client, organization, "access", action="add", member=f"user:{teammate.pk}", role="developer"
+    )
+
+    post_step(owner_client, organization, "organize", label_environment="production", action="next")
+    page = owner_client.get(stepper_url(organization, "access")).content.decode()
+    offered = set(re.findall(r'<option value="([^"]+)"', page.split('name="role"')[1].split("</select>")[0]))
+    assert offered == {"admin", "viewer", f"custom:{analyst.pk}"}
+    assert f"custom:{scientist.pk}" not in offered
+    assert "Not offered: Developer, Contributor, Stack Admin." in page and "(Environment: Production)" in page
+    # Added before production was chosen: marked, and the service would refuse it.
+    assert "not allowed by the labels' policies" in page
+
+    post_step(owner_client, organization, "access", action=f"remove:user:{teammate.pk}")
+    response = post_step(
+        owner_client, organization, "access", action="add", member=f"user:{teammate.pk}", role="developer"
+    )
+    assert "Select a valid choice" in response.content.decode()
+    post_step(owner_client, organization, "access", action="add", member=f"user:{teammate.pk}", role="viewer")
+    post_step(owner_client, organization, "review", action="create")
+    roles = {a.user.email: a.role for a in Workspace.objects.get(slug="prod-ws").role_assignments.all()}
+    assert roles == {"owner@example.com": "admin", "teammate@example.com": "viewer"}
+
+    post_step(owner_client, organization, "details", name="Staging WS", slug="staging-ws", action="next")
+    post_step(owner_client, organization, "organize", label_environment="staging", action="next")
+    page = owner_client.get(stepper_url(organization, "access")).content.decode()
+    assert "Not offered" not in page and f'value="custom:{scientist.pk}"' in page

@@ -21,6 +21,7 @@ from ..forms import (
 )
 from ..identifiers import suggest_workspace_id
 from ..naming import available_suggestion
+from ..policies import policy_from_values
 from ..roles import CHANGE_WORKSPACE, MANAGE_WORKSPACE_LIFECYCLE, WORKSPACE_ROLES
 from ..scoping import workspace_view
 from ..selectors import organization_members_for_grants, workspace_checklist, workspace_id_check
@@ -115,6 +116,20 @@ class Stepper:
             return "organize"
         return step
 
+    def grantable_roles(self) -> frozenset[str] | None:
+        """The role keys the labels chosen at Organize let be granted (None: every role), as
+        `workspace_create` will check them."""
+        return policy_from_values(self.label_values()).grantable_roles
+
+    def role_limits(self) -> dict | None:
+        """Why some roles are not offered: the roles left out and the labels that leave them out."""
+        allowed = self.grantable_roles()
+        if allowed is None:
+            return None
+        left_out = [role.label for role in WORKSPACE_ROLES.values() if role.key not in allowed]
+        limiting = [f"{v.dimension.name}: {v.label}" for v in self.label_values() if v.grantable_roles]
+        return {"left_out": left_out, "labels": limiting} if left_out else None
+
     def grant_form(self, data=None) -> WorkspaceGrantForm:
         granted = {g.get("principal") for g in self.draft.grants}
         return WorkspaceGrantForm(
@@ -122,6 +137,7 @@ class Stepper:
             members=[m for m in self.members if f"user:{m.user_id}" not in granted],
             teams=[t for t in self.teams if f"team:{t.pk}" not in granted],
             custom_roles=list(self.custom_roles.values()),
+            grantable=self.grantable_roles(),
         )
 
     def details_valid(self) -> bool:
@@ -132,6 +148,7 @@ class Stepper:
         principals = {f"user:{m.user_id}": m.user for m in self.members}
         principals |= {f"team:{t.pk}": t for t in self.teams}
         resolved = []
+        allowed = self.grantable_roles()
         for grant in self.draft.grants:
             principal = principals.get(grant.get("principal"))
             role = WORKSPACE_ROLES.get(grant.get("role")) or self.custom_roles.get(grant.get("role"))
@@ -146,12 +163,18 @@ class Stepper:
                     "user": None if is_team else principal,
                     "team": principal if is_team else None,
                     "role": role,
+                    # chosen before the labels changed: workspace_create would refuse it
+                    "forbidden": allowed is not None and getattr(role, "base_role", role.key) not in allowed,
                 }
             )
         return resolved
 
     def label_values(self) -> list[DimensionValue]:
-        return chosen_label_values(self.dimensions, self.draft.labels)
+        values = chosen_label_values(self.dimensions, self.draft.labels)
+        dimensions = {d.pk: d for d in self.dimensions}
+        for value in values:
+            value.dimension = dimensions[value.dimension_id]  # loaded already: no query for its name
+        return values
 
     def label_summary(self) -> list[tuple[str, str]]:
         chosen = {value.dimension_id: value.label for value in self.label_values()}
@@ -177,6 +200,7 @@ class Stepper:
             "label_summary": self.label_summary(),
             "id_check": workspace_id_check(self.draft.slug) if self.draft.slug else None,
             "roles": WORKSPACE_ROLES.values(),
+            "role_limits": self.role_limits() if step == "access" else None,
             **self.naming_context(),
         }
         template = "workspaces/new.html#stepper" if self.request.htmx else "workspaces/new.html"
