@@ -275,7 +275,12 @@ def test_access_offers_only_the_roles_the_chosen_labels_policies_allow(
     add_member("member", "other@example.com")  # someone left to add, so the role choice shows
     post_step(owner_client, organization, "details", name="Prod WS", slug="prod-ws", action="next")
     post_step(
-        owner_client, organization, "access", action="add", member=f"user:{teammate.pk}", role="developer"
+        owner_client,
+        organization,
+        "access",
+        action="add",
+        member=f"user:{teammate.pk}",
+        role=f"custom:{scientist.pk}",
     )
 
     post_step(owner_client, organization, "organize", label_environment="production", action="next")

@@ -164,7 +164,8 @@ class Stepper:
                     "team": principal if is_team else None,
                     "role": role,
                     # chosen before the labels changed: workspace_create would refuse it
-                    "forbidden": allowed is not None and getattr(role, "base_role", role.key) not in allowed,
+                    "forbidden": allowed is not None
+                    and (getattr(role, "base_role", None) or role.key) not in allowed,
                 }
             )
         return resolved
