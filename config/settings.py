@@ -87,6 +87,8 @@ MIDDLEWARE = [
 ]
 # How often (seconds, per process) a request first ends the workspace roles past their last day.
 ATRIUM_ROLE_EXPIRY_CHECK_SECONDS = 60
+# How often (seconds, per process) the workspaces' housekeeping is queued for the task worker.
+ATRIUM_HOUSEKEEPING_SECONDS = 3600
 
 ROOT_URLCONF = "config.urls"
 

@@ -28,3 +28,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Query budgets must not see the once-a-minute role expiry; its own test turns it on.
 ATRIUM_ROLE_EXPIRY_CHECK_SECONDS = None
+ATRIUM_HOUSEKEEPING_SECONDS = None

@@ -302,7 +302,27 @@ def test_a_role_past_its_last_day_stops_giving_access_at_the_next_request_withou
         expires_on=timezone.localdate() - datetime.timedelta(days=1)  # its last day was yesterday
     )
     settings.ATRIUM_ROLE_EXPIRY_CHECK_SECONDS = 60
-    workspaces.middleware._next_check = 0.0
+    workspaces.middleware._next_check.clear()
     assert client.get(overview).status_code == 404
     assert not WorkspaceRoleAssignment.objects.filter(workspace=w.workspace, user=holder).exists()
     assert AuditEvent.objects.filter(action="workspace_role.expire").exists()
+
+
+def test_the_housekeeping_warns_reminds_and_ends_by_itself(persona_world, mailoutbox, settings):
+    """Queued by the web process at most hourly; the task worker runs it (immediately here)."""
+    from workspaces.tasks import workspace_housekeeping
+
+    w = persona_world
+    holder = w.users["org_member"]
+    workspace_role_assign(
+        workspace=w.workspace, user=holder, role="viewer", acting_user=w.users["owner"],
+        expires_on=timezone.localdate() + datetime.timedelta(days=3),
+    )  # fmt: skip
+    Workspace.objects.filter(pk=w.workspace.pk).update(
+        access_review_due_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    result = workspace_housekeeping.call()
+    assert "warned 1" in result and "reviews reminded 1" in result
+    assert any(holder.email in message.to for message in mailoutbox)
+    mailoutbox.clear()
+    assert "warned 0" in workspace_housekeeping.call() and not mailoutbox  # each e-mail goes once
