@@ -9,6 +9,9 @@ import os
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / ".bench"
+# Made here, not by the command: Django's checks open the database before any command runs, and on a
+# fresh clone SQLite cannot create a file in a directory that does not exist.
+BENCH_DIR.mkdir(exist_ok=True)
 
 # Only the benchmark's own SQLite file is emptied before each run; a database named by DATABASE_URL is
 # somebody's and is only added to.

@@ -122,6 +122,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-server", action="store_true", help="skip timing Create → available with a real server"
         )
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help="load only the pages whose name contains TEXT (repeatable), besides /healthz",
+        )
 
     def handle(self, *args, **options):
         if not getattr(settings, "ATRIUM_BENCH", False):
@@ -303,7 +310,13 @@ class Command(BaseCommand):
         return Cursor.of(oldest).encode()
 
     def _pages_load(self, world: BenchWorld, *, base_url: str, bench_dir: Path, options) -> list[BenchRow]:
-        pages = self._pages(world)
+        pages = [
+            page
+            for page in self._pages(world)
+            if not options["only"]
+            or "/healthz" in page.name
+            or any(text in page.name for text in options["only"])
+        ]
         for page in pages:
             page_check(page, base_url=base_url)
         script_dir = bench_dir / "wrk"
