@@ -33,13 +33,19 @@ def check_token_policy(request, organization) -> None:
         raise ApiError(403, "token_policy", reason)
 
 
-def workspace_for(request, workspace_id: str, *, permission: str = f"workspaces.{VIEW_WORKSPACE}"):
+def workspace_for(
+    request,
+    workspace_id: str,
+    *,
+    permission: str = f"workspaces.{VIEW_WORKSPACE}",
+    include_deleted: bool = False,
+):
     """The workspace with ID `workspace_id` and the caller's access to its organization, as the
     workspace pages resolve it: 404 for outsiders and for members who cannot see it, 403 for members
-    who see it listed but lack `permission`."""
+    who see it listed but lack `permission`. Deleted workspaces only `include_deleted` (to restore)."""
+    workspaces = Workspace.objects.all() if include_deleted else Workspace.objects.live()
     workspace = (
-        Workspace.objects.live()
-        .select_related("organization")
+        workspaces.select_related("organization")
         .prefetch_related(
             Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))
         )

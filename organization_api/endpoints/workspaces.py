@@ -1,7 +1,6 @@
-"""/api/v1/workspaces: list with filters, create (idempotently), read, edit, deactivate, reactivate.
-
-There is no DELETE yet: Atrium has no workspace deletion service to call (PRODUCT.md §4's delete and
-restore is still to be built), and the API adds no behaviour of its own.
+"""/api/v1/workspaces: list with filters, create (idempotently), read, edit, deactivate, reactivate,
+delete and restore (within the organization's grace period), each through the same service as the
+pages.
 """
 
 import json
@@ -18,8 +17,10 @@ from workspaces.models import Workspace, WorkspaceLabel, WorkspaceStatus
 from workspaces.services import (
     workspace_create,
     workspace_deactivate,
+    workspace_delete,
     workspace_labels_update,
     workspace_reactivate,
+    workspace_restore,
     workspace_update,
 )
 
@@ -196,5 +197,25 @@ def workspace_reactivate_post(request, id: str):
     """Reactivate a deactivated workspace: it provisions again."""
     workspace, _ = workspace_for(request, id)
     workspace_reactivate(workspace=workspace, acting_user=request.auth)
+    workspace, _ = workspace_for(request, id)
+    return workspace_json(workspace, detail=True)
+
+
+@router.delete("/workspaces/{id}", response={204: None, **WRITE_ERRORS})
+def workspace_delete_request(request, id: str):
+    """Delete the workspace: its server stops, it leaves every list, and its ID stays reserved. Its
+    Admins and the organization's Admins may restore it within the organization's grace period
+    (`POST /workspaces/{id}/restore`). The ID in the path is the confirmation the page asks to type."""
+    workspace, _ = workspace_for(request, id)
+    workspace_delete(workspace=workspace, acting_user=request.auth, typed_id=workspace.slug)
+    return Status(204, None)
+
+
+@router.post("/workspaces/{id}/restore", response={200: WorkspaceDetailOut, **WRITE_ERRORS})
+def workspace_restore_post(request, id: str):
+    """Bring a deleted workspace back within the grace period, deactivated (reactivate it to start its
+    server). Refused (409) once the grace period is over or when it is not deleted."""
+    workspace, _ = workspace_for(request, id, include_deleted=True)
+    workspace_restore(workspace=workspace, acting_user=request.auth)
     workspace, _ = workspace_for(request, id)
     return workspace_json(workspace, detail=True)

@@ -191,11 +191,31 @@ def test_deactivate_and_reactivate(owner_api, make_workspace):
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
 
 
-def test_there_is_no_delete_yet(owner_api, make_workspace):
+def test_delete_then_restore_within_the_grace_period(owner_api, make_workspace, owner):
     make_workspace("ml-core")
     response = owner_api.request("DELETE", "workspaces/ml-core")
-    assert response.status_code == 405
-    assert response.json()["error"]["code"] == "method_not_allowed" and "PATCH" in response["Allow"]
+    assert response.status_code == 204
+    assert Workspace.objects.get(slug="ml-core").status == "deleted"
+    assert owner_api.get("workspaces/ml-core").status_code == 404
+    assert "ml-core" not in [w["id"] for w in owner_api.get("workspaces").json()["items"]]
+    assert owner_api.request("DELETE", "workspaces/ml-core").status_code == 404
+    event = AuditEvent.objects.get(action="workspace.delete")
+    assert (event.actor_type, event.actor_id) == ("token", owner.pk)
+    response = owner_api.post("workspaces/ml-core/restore")
+    assert response.status_code == 200 and response.json()["status"] == "deactivated"
+    response = owner_api.post("workspaces/ml-core/restore")
+    assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
+
+
+def test_only_admins_may_delete_and_a_viewer_learns_nothing_more(api_as, make_workspace, member, owner):
+    from workspaces.services import workspace_role_assign
+
+    workspace = make_workspace("ml-core")
+    workspace_role_assign(workspace=workspace, user=member, role="developer", acting_user=owner)
+    response = api_as(member).request("DELETE", "workspaces/ml-core")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+    assert Workspace.objects.get(slug="ml-core").status != "deleted"
+    assert api_as(member).post("workspaces/ml-core/restore").status_code == 403
 
 
 def test_another_organizations_workspace_answers_404(api_as, outsider, make_workspace):
@@ -205,6 +225,8 @@ def test_another_organizations_workspace_answers_404(api_as, outsider, make_work
         api.get("workspaces/ml-core"),
         api.patch("workspaces/ml-core", {"name": "x"}),
         api.post("workspaces/ml-core/deactivate"),
+        api.request("DELETE", "workspaces/ml-core"),
+        api.post("workspaces/ml-core/restore"),
     ]:
         assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
