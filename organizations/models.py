@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .access_changes import AccessChangingQuerySet
 from .dimensions import LABEL_COLORS
 from .roles import ORGANIZATION_PERMISSIONS, ORGANIZATION_ROLES, OrganizationRoleKey
 
@@ -65,6 +66,8 @@ class Membership(models.Model):
         max_length=20, choices=OrganizationRoleKey.choices, default=OrganizationRoleKey.MEMBER
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]
@@ -273,6 +276,8 @@ class DimensionValue(models.Model):
         help_text="Predefined workspace role keys (custom roles count as their base role). Empty: all.",
     )
 
+    objects = AccessChangingQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "label"]
         constraints = [
@@ -358,3 +363,14 @@ class AuditEvent(models.Model):
     def target_type_label(self) -> str:
         """The target's type in words ("custom role", "role assignment")."""
         return self.target_type.replace("_", " ")
+
+
+class AccessEpoch(models.Model):
+    """One row whose value moves on after every committed change that can change what someone may do
+    (`organizations.access_changes`): caches of access decisions in any process compare it before they
+    answer, so none answers from before a change."""
+
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"access epoch {self.value}"

@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from config.site import site_url
+from organizations.access_changes import AccessChangingQuerySet
 from organizations.models import Dimension, DimensionValue, Organization, Team
 
 from .identifiers import WORKSPACE_ID_PATTERN, validate_workspace_id
@@ -46,7 +47,7 @@ class WorkspaceIdChangeError(ValidationError):
     pass
 
 
-class WorkspaceQuerySet(models.QuerySet):
+class WorkspaceQuerySet(AccessChangingQuerySet):
     def update(self, **kwargs):
         if "slug" in kwargs:
             raise WorkspaceIdChangeError("A workspace ID can never change.")
@@ -251,6 +252,8 @@ class WorkspaceLabel(models.Model):
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
     value = models.ForeignKey(DimensionValue, on_delete=models.CASCADE, related_name="workspace_labels")
 
+    objects = AccessChangingQuerySet.as_manager()
+
     class Meta:
         ordering = ["dimension__position"]
         constraints = [
@@ -332,6 +335,8 @@ class WorkspaceRoleAssignment(models.Model):
         "until", null=True, blank=True, help_text="The last day the role holds; it then ends by itself."
     )
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

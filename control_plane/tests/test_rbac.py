@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from control_plane.decision_cache import decision_cache_clear
 from control_plane.rbac import ACTIONS, RESOURCE_TYPES, permission_for, resource_parse
 from control_plane.selectors import external_identity_for
 from workspaces.models import WorkspaceRoleAssignment
@@ -210,15 +211,20 @@ def test_rbac_needs_the_servers_token(zenml, persona_world, logged_in_cli):
     assert zenml.check_permissions("", uuid.uuid4(), "read", RESOURCES).status_code == 401
 
 
-def test_a_check_costs_four_queries_whatever_the_number_of_resources(zenml, rbac, persona_world):
-    """The token, the user with their membership, their organization and workspace permissions."""
+def test_a_check_costs_one_query_while_access_is_unchanged(zenml, rbac, persona_world):
+    """The first question reads the access stamp, the token, the user with their membership, and
+    their organization and workspace permissions; the next ones, whatever the resources, only the
+    stamp (`control_plane.decision_cache`)."""
     developer = external_identity_for(persona_world.users["ws_developer"]).external_id
     many = [f"{PROJECT}:pipeline/{uuid.uuid4()}" for _ in range(10)] + [STACK, SECRET, RUNS]
-    zenml.check_permissions(rbac.token, developer, "read", [STACK])  # the first call also notes use
+    decision_cache_clear()
+    with CaptureQueriesContext(connection) as first:
+        zenml.check_permissions(rbac.token, developer, "read", [STACK])
     with CaptureQueriesContext(connection) as queries:
         response = zenml.check_permissions(rbac.token, developer, "read", many)
     assert all(response.json().values())
-    assert len(queries) == 4, [q["sql"] for q in queries]
+    assert len([q for q in first if q["sql"].startswith("SELECT")]) == 5, [q["sql"] for q in first]
+    assert len(queries) == 1, [q["sql"] for q in queries]
 
 
 def test_a_server_asking_about_roles_is_in_use(zenml, rbac, persona_world):

@@ -29,6 +29,7 @@ from workspaces.provisioners import get_provisioner
 from workspaces.services.servers import workspace_server_reported_in, workspace_server_used
 
 from .. import services
+from ..decision_cache import decider_for, role_question_context
 from ..errors import OAuthError
 from ..models import TokenKind
 from ..rbac import Decider, resource_parse
@@ -91,6 +92,28 @@ def server_authenticated(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def role_question(view):
+    """`server_authenticated` for the role questions (`rbac/*`), asked about 20 times per pipeline run:
+    the token and the deciders come from this process's memory while access has not changed
+    (`decision_cache`); puts the token on `request.server_token` and the stamp on `request.access_stamp`."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        stamp, token = role_question_context(bearer_token(request))
+        if token is None:
+            return _error(401, "Invalid or expired token.")
+        request.server_token = token
+        request.access_stamp = stamp
+        _note_server_busy(token.workspace)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _decider(request, external_id) -> Decider:
+    return decider_for(external_id, workspace=request.server_token.workspace, stamp=request.access_stamp)
 
 
 def user_authenticated(view):
@@ -368,32 +391,28 @@ def authorize_server(request):
 
 
 @machine_endpoint("POST")
-@server_authenticated
+@role_question
 def rbac_check_permissions(request):
     """`POST rbac/check_permissions?user_id=&action=` with a JSON list of resource strings."""
     resources = _json_body(request)
     if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
         return _error(422, "The body must be a JSON list of resource strings.")
-    decider = Decider.for_external_id(
-        request.GET.get("user_id", ""), workspace=request.server_token.workspace
-    )
+    decider = _decider(request, request.GET.get("user_id", ""))
     return JsonResponse(decider.check(resources, request.GET.get("action", "")))
 
 
 @machine_endpoint("GET")
-@server_authenticated
+@role_question
 def rbac_allowed_resource_ids(request):
     """`GET rbac/allowed_resource_ids?user_id=&resource=&action=`: Atrium grants per workspace, so the
     answer is all (`full_access`) or none, never a list of ids."""
-    decider = Decider.for_external_id(
-        request.GET.get("user_id", ""), workspace=request.server_token.workspace
-    )
+    decider = _decider(request, request.GET.get("user_id", ""))
     full = decider.full_access(request.GET.get("resource", ""), request.GET.get("action", ""))
     return JsonResponse({"full_access": full, "ids": []})
 
 
 @machine_endpoint("POST")
-@server_authenticated
+@role_question
 def rbac_resource_members(request):
     """`POST rbac/resource_members`: someone shares one resource with a user or a team.
 
@@ -407,11 +426,11 @@ def rbac_resource_members(request):
     workspace = request.server_token.workspace
     resource = resource_parse(str(body.get("resource", "")))
     actions = body.get("actions") or []
-    sharer = Decider.for_external_id(body.get("sharing_user_id", ""), workspace=workspace)
+    sharer = _decider(request, body.get("sharing_user_id", ""))
     if resource is None or not sharer.allows(resource.type, "share"):
         return _error(403, "You may not share this resource.")
     if body.get("user_id") and not body.get("team_id"):
-        member = Decider.for_external_id(body["user_id"], workspace=workspace)
+        member = _decider(request, body["user_id"])
         if all(isinstance(a, str) and member.allows(resource.type, a) for a in actions):
             return JsonResponse({})
     logger.info("Refused sharing %s in workspace %s: access is per workspace.", resource, workspace.pk)
