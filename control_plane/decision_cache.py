@@ -3,7 +3,7 @@
 A server asks about 20 role questions per pipeline run (`rbac/*`). Each needs the server's token, the
 user's membership and their permissions in the organization and the workspace: four reads that do
 not change between two runs. This process keeps them (the token, and a `Decider` per user and
-workspace with the answers it gave) under the access stamp (`organizations.access_changes`): a
+workspace with the answers it gave) under the access stamp (`organizations.changes`): a
 question costs one read of the stamp, and the first question after any change to memberships,
 roles, users, workspaces or tokens reads everything afresh, so a removed member or a revoked token
 gets nothing from the next call on. A token's own expiry is checked at each use.
@@ -14,7 +14,7 @@ import time
 
 from django.utils import timezone
 
-from organizations.access_changes import access_stamp
+from organizations.changes import access_stamp
 
 from .models import TokenKind
 from .rbac import Decider

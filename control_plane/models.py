@@ -11,7 +11,6 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from organizations.access_changes import AccessChangingQuerySet
 from workspaces.models import Workspace
 
 
@@ -22,8 +21,6 @@ class ExternalIdentity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="zenml_identity"
     )
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-
-    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "external identities"
@@ -68,8 +65,6 @@ class Device(models.Model):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     token_issued_at = models.DateTimeField(null=True, blank=True)
-
-    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -120,8 +115,6 @@ class AccessToken(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     first_used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

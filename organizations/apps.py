@@ -5,6 +5,6 @@ class OrganizationsConfig(AppConfig):
     name = "organizations"
 
     def ready(self):
-        from . import access_changes
+        from . import changes
 
-        access_changes.connect()
+        changes.connect()

@@ -8,7 +8,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .access_changes import AccessChangingQuerySet
 from .dimensions import LABEL_COLORS
 from .roles import ORGANIZATION_PERMISSIONS, ORGANIZATION_ROLES, OrganizationRoleKey
 
@@ -66,8 +65,6 @@ class Membership(models.Model):
         max_length=20, choices=OrganizationRoleKey.choices, default=OrganizationRoleKey.MEMBER
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]
@@ -276,8 +273,6 @@ class DimensionValue(models.Model):
         help_text="Predefined workspace role keys (custom roles count as their base role). Empty: all.",
     )
 
-    objects = AccessChangingQuerySet.as_manager()
-
     class Meta:
         ordering = ["position", "label"]
         constraints = [
@@ -365,12 +360,12 @@ class AuditEvent(models.Model):
         return self.target_type.replace("_", " ")
 
 
-class AccessEpoch(models.Model):
-    """One row whose value moves on after every committed change that can change what someone may do
-    (`organizations.access_changes`): caches of access decisions in any process compare it before they
-    answer, so none answers from before a change."""
+class ChangeEpoch(models.Model):
+    """How many committed transactions changed access (`key` "access") or any data shown on pages
+    ("data"), so far: caches in every process compare it before they answer (`organizations.changes`)."""
 
+    key = models.CharField(max_length=20, primary_key=True)
     value = models.BigIntegerField(default=0)
 
     def __str__(self):
-        return f"access epoch {self.value}"
+        return f"{self.key} epoch {self.value}"

@@ -11,7 +11,6 @@ from itertools import batched
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 
-from .access_changes import access_changed
 from .models import Membership, Organization, OrganizationUserObjectPermission, Team
 from .roles import ORGANIZATION_ROLES
 
@@ -76,8 +75,6 @@ def apply_object_permissions_bulk(
     for batch in batched(missing, batch_size):
         permission_model.objects.bulk_create(batch)
         added += len(batch)
-    if stale or added:
-        access_changed()
     return len(stale) + added
 
 

@@ -12,8 +12,6 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from organizations.access_changes import AccessChangingQuerySet
-
 
 class ServiceAccount(models.Model):
     organization = models.ForeignKey(
@@ -42,7 +40,7 @@ class ServiceAccount(models.Model):
         return self.name
 
 
-class ServiceAccountKeyQuerySet(AccessChangingQuerySet):
+class ServiceAccountKeyQuerySet(models.QuerySet):
     def usable(self, now=None):
         """Keys that still authenticate: not revoked, and not past the end of a rotation's grace."""
         now = now or timezone.now()

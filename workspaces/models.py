@@ -14,7 +14,6 @@ from django.utils.functional import cached_property
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from config.site import site_url
-from organizations.access_changes import AccessChangingQuerySet
 from organizations.models import Dimension, DimensionValue, Organization, Team
 
 from .identifiers import WORKSPACE_ID_PATTERN, validate_workspace_id
@@ -47,7 +46,7 @@ class WorkspaceIdChangeError(ValidationError):
     pass
 
 
-class WorkspaceQuerySet(AccessChangingQuerySet):
+class WorkspaceQuerySet(models.QuerySet):
     def update(self, **kwargs):
         if "slug" in kwargs:
             raise WorkspaceIdChangeError("A workspace ID can never change.")
@@ -252,8 +251,6 @@ class WorkspaceLabel(models.Model):
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="+")
     value = models.ForeignKey(DimensionValue, on_delete=models.CASCADE, related_name="workspace_labels")
 
-    objects = AccessChangingQuerySet.as_manager()
-
     class Meta:
         ordering = ["dimension__position"]
         constraints = [
@@ -335,8 +332,6 @@ class WorkspaceRoleAssignment(models.Model):
         "until", null=True, blank=True, help_text="The last day the role holds; it then ends by itself."
     )
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
-
-    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

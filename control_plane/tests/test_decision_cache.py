@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from control_plane.selectors import external_identity_for
-from organizations import access_changes
-from organizations.models import AccessEpoch, Membership
+from organizations import changes
+from organizations.models import ChangeEpoch, Membership
 from workspaces.models import WorkspaceRoleAssignment
 
 pytestmark = pytest.mark.django_db
@@ -40,10 +40,10 @@ def ask(zenml, persona_world):
 def _another_process_committed(change):
     """Run `change` as if another process had made it: this process's own generation does not move,
     only the committed epoch does (as the writer's on-commit bump leaves it)."""
-    generation = access_changes._local["generation"]
+    generations = dict(changes._generations)
     change()
-    access_changes._local["generation"] = generation
-    access_changes._epoch_bump()
+    changes._generations.update(generations)
+    changes._access_bump()
 
 
 def test_an_answer_is_kept_while_nothing_changes(ask, zenml, persona_world):
@@ -51,7 +51,7 @@ def test_an_answer_is_kept_while_nothing_changes(ask, zenml, persona_world):
     assert ask("ws_developer", "create") == {PIPELINES, STACK}
     with CaptureQueriesContext(connection) as queries:
         zenml.check_permissions(ask.token, developer, "create", [PIPELINES])
-    assert [q["sql"] for q in queries] == [f"SELECT value FROM {AccessEpoch._meta.db_table} WHERE id = 1"]
+    assert [q["sql"] for q in queries] == [f"SELECT key, value FROM {ChangeEpoch._meta.db_table}"]
 
 
 def test_a_removed_member_gets_nothing_from_the_next_call(ask, persona_world):
@@ -127,7 +127,7 @@ def test_a_transaction_moves_the_epoch_once_after_it_commits(persona_world):
 
     from workspaces.services import workspace_role_remove
 
-    before = access_changes.access_stamp()[0]
+    before = changes.access_stamp()[0]
     developer, owner = persona_world.users["ws_developer"], persona_world.users["owner"]
     with transaction.atomic():
         workspace_role_remove(
@@ -135,5 +135,5 @@ def test_a_transaction_moves_the_epoch_once_after_it_commits(persona_world):
         )
         developer.is_active = False
         developer.save(update_fields=["is_active"])
-        assert access_changes.access_stamp()[0] == before  # other processes see nothing before the commit
-    assert access_changes.access_stamp()[0] == before + 1
+        assert changes.access_stamp()[0] == before  # other processes see nothing before the commit
+    assert changes.access_stamp()[0] == before + 1

@@ -368,7 +368,7 @@ def test_views_answer_in_the_same_bounded_queries_over_20_and_2000_workspaces(
         for user in (owner, member):
             client.force_login(user)
             client.get(url, params)  # the session's first write and the content types are not the view's
-            with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(15):
+            with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(16):
                 response = client.get(url, params)
             assert response.status_code == 200
             counts[(user.email, size)] = len(queries)

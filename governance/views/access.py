@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from config.page_cache import cached_page
 from organizations.roles import VIEW_AUDIT_LOG
 from organizations.scoping import organization_view
 
@@ -71,6 +72,7 @@ def _csv_lines(rows):
         )
 
 
+@cached_page
 @organization_view(permission=f"organizations.{VIEW_AUDIT_LOG}")
 def access_matrix(request):
     organization, access = request.organization, request.access

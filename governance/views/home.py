@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from config.page_cache import cached_page
 from organizations.models import Dimension
 from organizations.roles import CREATE_WORKSPACE
 from organizations.scoping import organization_view
@@ -31,6 +32,7 @@ CHART_DIMENSIONS = ("environment", "data-sensitivity")
 BROWSER_TARGET = "workspace-browser"
 
 
+@cached_page
 @organization_view()
 def organization_home(request):
     organization, access = request.organization, request.access

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
+from config.page_cache import cached_page
 from organizations import services
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, refusal_message
 from organizations.models import Membership, Team
@@ -82,6 +83,7 @@ def _context(request, **extra) -> dict:
     }
 
 
+@cached_page
 @organization_view()
 def member_list(request):
     search = request.GET.get("q", "").strip()[:100]

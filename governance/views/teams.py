@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
+from config.page_cache import cached_page
 from organizations import services as organization_services
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, NotFoundError, form_add_refusal, refusal_message
 from organizations.models import Membership
@@ -50,6 +51,7 @@ def _refusal(error: ValidationError) -> str:
     return refusal_message(error)
 
 
+@cached_page
 @organization_view()
 def team_list(request):
     organization, access = request.organization, request.access

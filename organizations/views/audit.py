@@ -7,6 +7,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from config.page_cache import cached_page
+
 from ..audit_forms import AuditFilterForm
 from ..cursors import Cursor, count_capped, cursor_page
 from ..roles import VIEW_AUDIT_LOG
@@ -82,6 +84,7 @@ def _cursors(request) -> dict[str, Cursor]:
     return {}
 
 
+@cached_page
 @organization_view(permission=f"organizations.{VIEW_AUDIT_LOG}")
 def audit_log(request):
     """The filtered table, paged by cursor (`?older=` / `?newer=`, so a deep page costs what the first

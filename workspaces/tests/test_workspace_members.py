@@ -372,7 +372,7 @@ def test_the_members_pages_answer_in_bounded_queries(
     _crowd(organization, workspace, owner, people, teams)
     for user in (owner, ws_admin):  # an organization Owner, and a workspace-only Admin
         client = client_for(user)
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             response = client.get(members_url("fraud-detection", teams=tab == "teams"))
         assert response.status_code == 200
         page = page_of(response)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.page_cache import cached_page
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 from organizations.models import DimensionValue
 from organizations.roles import CREATE_WORKSPACE, MANAGE_POLICIES
@@ -319,6 +320,7 @@ def _workspace_create_from_draft(request, stepper: Stepper):
 
 
 @require_GET
+@cached_page
 @organization_view(permission=NEW_WORKSPACE_PERMISSION)
 def workspace_id_check_view(request):
     """The live check under the Workspace ID field: a small fragment, never the whole page.
@@ -374,6 +376,7 @@ def _overview_context(request):
     }
 
 
+@cached_page
 @workspace_view()
 def workspace_overview(request):
     return render(request, "workspaces/overview.html", _overview_context(request))

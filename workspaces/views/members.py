@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
+from config.page_cache import cached_page
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 from organizations.roles import MANAGE_MEMBERS as ORGANIZATION_MANAGE_MEMBERS
 
@@ -129,6 +130,7 @@ def _teams_context(request, *, team_form=None) -> dict:
     return _base_context(request, "teams") | {"page": page, "grants": grants, "team_form": team_form}
 
 
+@cached_page
 @workspace_view(permission=READ_MEMBERS)
 def member_list(request):
     return render(request, TEMPLATE, users_context(request))

@@ -12,6 +12,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from config.page_cache import cached_page
 from organizations.errors import REFUSALS_SHOWN_IN_PLACE, form_add_refusal, refusal_message
 from organizations.roles import MANAGE_POLICIES, ORGANIZATION_ROLES
 from organizations.scoping import organization_view
@@ -55,6 +56,7 @@ def _grid(role) -> list[dict]:
     ]
 
 
+@cached_page
 @organization_view()
 def role_list(request):
     organization = request.organization

@@ -266,6 +266,11 @@ class Command(BaseCommand):
         def page(name: str, path: str) -> BenchPage:
             return BenchPage(name, path, headers=session, aim=PAGE_AIM)
 
+        def fresh(name: str, path: str) -> BenchPage:
+            return BenchPage(
+                f"{name}, rendered afresh", path, headers=session | {"Cache-Control": "no-cache"}
+            )
+
         return [
             healthz,
             page("organization home", home),
@@ -285,6 +290,11 @@ class Command(BaseCommand):
             page(
                 "stepper: live ID check", f"{reverse('workspaces:check_id', args=[org])}?slug=new-workspace-x"
             ),
+            # The same pages rendered afresh (a hard reload asks for that: config/page_cache.py), to
+            # show what the page cache saves; no aim of their own.
+            fresh("organization home", home),
+            fresh("workspace overview", reverse("workspaces:overview", args=[world.overview_workspace.slug])),
+            fresh("audit log", audit),
             BenchPage(
                 "rbac/check_permissions ×10",
                 f"{ZENML_CONTROL_PLANE_PATH}/rbac/check_permissions"
