@@ -1,6 +1,8 @@
-"""Removing someone from an organization, with everything they held in it."""
+"""Removing someone from an organization, with everything they held in it; deactivating and
+reactivating their membership (what an identity provider does through SCIM)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
@@ -60,3 +62,61 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
             "teams": [{"id": team.pk, "name": team.name} for team in teams],
         },
     )
+
+
+def _check_may_switch(*, membership: Membership, acting_user, access: Access) -> None:
+    """Deactivating or reactivating someone: `manage_members`, never oneself, never someone above one's
+    own role, and never the organization's last active Owner."""
+    access.require(f"organizations.{MANAGE_MEMBERS}")
+    if membership.user_id == acting_user.pk:
+        raise TargetDeniedError("You cannot deactivate or reactivate yourself.")
+    if not access.may_grant_organization_role(membership.role):
+        raise TargetDeniedError("You cannot deactivate or reactivate someone above you.")
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, acting_user) -> Membership:
+    """Take every access away from a member at once, keeping their membership, roles and team places
+    for a reactivation: `Access` treats them as an outsider from now on, their organization and
+    workspace permissions are withdrawn, and workspace servers deny them at their next check.
+    Deactivating a deactivated member changes nothing and records nothing."""
+    organization = membership.organization
+    access = Access.for_user(acting_user, organization)
+    _check_may_switch(membership=membership, acting_user=acting_user, access=access)
+    lock_owners(organization.pk)
+    membership = locked_membership(membership)
+    if membership.deactivated_at is not None:
+        return membership
+    if (
+        membership.role == OrganizationRoleKey.OWNER
+        and Membership.objects.active().filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+        <= 1
+    ):
+        raise ConflictError("The last Owner cannot be deactivated: make someone else Owner first.")
+    membership.deactivated_at = timezone.now()
+    membership.save(update_fields=["deactivated_at"])
+    sync_organization_permissions(organization, user_ids=[membership.user_id])
+    sync_workspaces_of_user(membership.user, organization)
+    audit_record(organization=organization, acting_user=acting_user, action=AuditAction.MEMBERSHIP_DEACTIVATE,
+                 target=membership, principal=membership.user, before={"active": True},
+                 after={"active": False})  # fmt: skip
+    return membership
+
+
+@transaction.atomic
+def membership_reactivate(*, membership: Membership, acting_user) -> Membership:
+    """Give a deactivated member back everything they held (their role, workspace roles and teams)."""
+    organization = membership.organization
+    access = Access.for_user(acting_user, organization)
+    _check_may_switch(membership=membership, acting_user=acting_user, access=access)
+    membership = locked_membership(membership)
+    if membership.deactivated_at is None:
+        return membership
+    membership.deactivated_at = None
+    membership.save(update_fields=["deactivated_at"])
+    sync_organization_permissions(organization, user_ids=[membership.user_id])
+    sync_workspaces_of_user(membership.user, organization)
+    audit_record(organization=organization, acting_user=acting_user, action=AuditAction.MEMBERSHIP_REACTIVATE,
+                 target=membership, principal=membership.user, before={"active": False},
+                 after={"active": True})  # fmt: skip
+    return membership

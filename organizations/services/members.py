@@ -57,25 +57,42 @@ def locked_membership(membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_add(*, organization: Organization, user, role: str, acting_user) -> Membership:
-    """Add an existing user to the organization directly (the admin panel and demo data do; people
-    usually join through an invitation)."""
+def membership_add(
+    *,
+    organization: Organization,
+    user,
+    role: str,
+    acting_user,
+    provisioned_by_scim: bool = False,
+    scim_external_id: str = "",
+) -> Membership:
+    """Add an existing user to the organization directly (the admin panel, demo data and identity
+    providers through SCIM do; people usually join through an invitation)."""
     access = Access.for_user(acting_user, organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
     check_may_grant(access=access, role=role)
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(organization=organization, user=user, role=role)
+            membership = Membership.objects.create(
+                organization=organization,
+                user=user,
+                role=role,
+                provisioned_by_scim=provisioned_by_scim,
+                scim_external_id=scim_external_id,
+            )
     except IntegrityError as error:
         raise ConflictError(f"{user.email} is already a member of {organization.name}.") from error
     sync_organization_permissions(organization, user_ids=[user.pk])
+    after = {"user": user.email, "role": role}
+    if provisioned_by_scim:
+        after |= {"provisioned_by_scim": True, "scim_external_id": scim_external_id}
     audit_record(
         organization=organization,
         acting_user=acting_user,
         action=AuditAction.MEMBERSHIP_CREATE,
         target=membership,
         principal=user,
-        after={"user": user.email, "role": role},
+        after=after,
     )
     return membership
 
