@@ -64,7 +64,10 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_LEAVE = "membership.leave", "Member left"
     MEMBERSHIP_DEACTIVATE = "membership.deactivate", "Member deactivated"
     MEMBERSHIP_REACTIVATE = "membership.reactivate", "Member reactivated"
-    MEMBERSHIP_PROVISIONING_UPDATE = "membership.provisioning_update", "Member's identity-provider details changed"
+    MEMBERSHIP_PROVISIONING_UPDATE = (
+        "membership.provisioning_update",
+        "Member's identity-provider details changed",
+    )
     TEAM_CREATE = "team.create", "Team created"
     TEAM_UPDATE = "team.update", "Team edited"
     TEAM_DELETE = "team.delete", "Team deleted"

@@ -93,7 +93,9 @@ def scim_token_use(secret: str, *, ip_address: str | None) -> ScimToken:
     records its last use. Raises ScimTokenRefused for an unknown or revoked token, and for one whose
     creator no longer manages the organization's members (it acts with their permissions)."""
     token = (
-        ScimToken.objects.select_related("organization", "created_by").filter(token_hash=scim_token_hash(secret))
+        ScimToken.objects.select_related("organization", "created_by").filter(
+            token_hash=scim_token_hash(secret)
+        )
     ).first()
     if token is None:
         raise ScimTokenRefused("Bad credentials: no such SCIM token.")
@@ -106,8 +108,10 @@ def scim_token_use(secret: str, *, ip_address: str | None) -> ScimToken:
             "an Owner or Admin must create a new one."
         )
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION or (
-        token.last_used_ip != ip_address
+    if (
+        token.last_used_at is None
+        or now - token.last_used_at >= LAST_USED_RESOLUTION
+        or (token.last_used_ip != ip_address)
     ):
         ScimToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=ip_address)
         token.last_used_at, token.last_used_ip = now, ip_address
@@ -148,7 +152,13 @@ def _check_not_creator(membership: Membership, acting_user) -> None:
 
 @transaction.atomic
 def scim_user_create(
-    *, organization: Organization, user_name: str, display_name: str, external_id: str, active: bool, acting_user
+    *,
+    organization: Organization,
+    user_name: str,
+    display_name: str,
+    external_id: str,
+    active: bool,
+    acting_user,
 ) -> Membership:
     """Add the person with this e-mail address (`userName`) to the organization as a Member marked
     provisioned by SCIM, creating their account if Atrium has none (it has no password: they set one

@@ -50,8 +50,9 @@ def _withdraw_deactivated(desired, workspaces_by_pk) -> None:
     stay (for a reactivation), their guardian rows go."""
     organization_ids = {workspace.organization_id for workspace in workspaces_by_pk.values()}
     deactivated = set(
-        Membership.objects.filter(organization_id__in=organization_ids, deactivated_at__isnull=False)
-        .values_list("organization_id", "user_id")
+        Membership.objects.filter(
+            organization_id__in=organization_ids, deactivated_at__isnull=False
+        ).values_list("organization_id", "user_id")
     )
     if not deactivated:
         return

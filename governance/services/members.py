@@ -89,7 +89,9 @@ def membership_deactivate(*, membership: Membership, acting_user) -> Membership:
         return membership
     if (
         membership.role == OrganizationRoleKey.OWNER
-        and Membership.objects.active().filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+        and Membership.objects.active()
+        .filter(organization=organization, role=OrganizationRoleKey.OWNER)
+        .count()
         <= 1
     ):
         raise ConflictError("The last Owner cannot be deactivated: make someone else Owner first.")
