@@ -57,8 +57,8 @@ def scim_settings(request):
 
 @organization_view(permission=PERMISSION)
 @require_POST
-def scim_token_revoke(request, token_id: int):
-    token = scim_token_get(organization=request.organization, token_id=token_id)
+def scim_token_revoke(request, scim_token_id: int):
+    token = scim_token_get(organization=request.organization, token_id=scim_token_id)
     if token is None:
         raise Http404("No such SCIM token.")
     services.scim_token_revoke(token=token, acting_user=request.user)

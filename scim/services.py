@@ -32,9 +32,22 @@ from organizations.errors import ConflictError, InvalidError, TargetDeniedError
 from organizations.models import Membership, Organization, Team
 from organizations.roles import MANAGE_MEMBERS, OrganizationRoleKey
 from organizations.services import membership_add, team_create, team_update
+from organizations.services.teams import check_may_manage_team
 
 from .models import ScimToken
 from .tokens import scim_token_generate, scim_token_hash, scim_token_hint
+
+__all__ = [
+    "scim_group_create",
+    "scim_group_delete",
+    "scim_group_update",
+    "scim_token_create",
+    "scim_token_revoke",
+    "scim_token_use",
+    "scim_user_create",
+    "scim_user_remove",
+    "scim_user_update",
+]
 
 MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
 # A token's last use is written at most this often (per address), so that reads stay reads.
@@ -283,6 +296,9 @@ def scim_group_update(
     """Rename the team, and set (`member_ids`), add to or remove from its members. Adding someone
     already in the team, or removing someone not in it, changes nothing (identity providers retry)."""
     organization = team.organization
+    # Asked first, so that a request that turns out to change nothing is refused all the same.
+    check_may_manage_team(team=team, access=Access.for_user(acting_user, organization))
+    team = Team.objects.get(pk=team.pk)
     if display_name is not None and display_name.strip() != team.name:
         team = team_update(team=team, name=display_name, description=team.description, role=team.role,
                            acting_user=acting_user)  # fmt: skip

@@ -19,7 +19,7 @@ scim_urlpatterns = [
 urlpatterns = [
     path("<slug:org_slug>/settings/scim/", pages.scim_settings, name="scim_settings"),
     path(
-        "<slug:org_slug>/settings/scim/<int:token_id>/revoke/",
+        "<slug:org_slug>/settings/scim/<int:scim_token_id>/revoke/",
         pages.scim_token_revoke,
         name="scim_token_revoke",
     ),
