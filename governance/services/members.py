@@ -9,8 +9,8 @@ from organizations.audit import AuditAction, audit_record
 from organizations.errors import ConflictError, TargetDeniedError
 from organizations.models import Membership, Team
 from organizations.permission_sync import sync_organization_permissions
-from organizations.roles import MANAGE_MEMBERS, OrganizationRoleKey
-from organizations.services.members import lock_owners, locked_membership, owner_count
+from organizations.roles import MANAGE_MEMBERS
+from organizations.services.members import is_last_owner, lock_owners, locked_membership
 from workspaces.models import WorkspaceRoleAssignment
 from workspaces.permission_sync import sync_workspaces_of_user
 
@@ -31,7 +31,7 @@ def membership_remove(*, membership: Membership, acting_user) -> None:
     lock_owners(membership.organization_id)
     membership = locked_membership(membership)
     user = membership.user
-    if membership.role == OrganizationRoleKey.OWNER and owner_count(organization) <= 1:
+    if is_last_owner(membership):
         raise ConflictError("The last Owner cannot leave or be removed: make someone else Owner first.")
     if not leaving and not access.may_grant_organization_role(membership.role):
         raise TargetDeniedError("You cannot remove someone above you.")
@@ -87,13 +87,7 @@ def membership_deactivate(*, membership: Membership, acting_user) -> Membership:
     membership = locked_membership(membership)
     if membership.deactivated_at is not None:
         return membership
-    if (
-        membership.role == OrganizationRoleKey.OWNER
-        and Membership.objects.active()
-        .filter(organization=organization, role=OrganizationRoleKey.OWNER)
-        .count()
-        <= 1
-    ):
+    if is_last_owner(membership):
         raise ConflictError("The last Owner cannot be deactivated: make someone else Owner first.")
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["deactivated_at"])

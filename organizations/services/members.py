@@ -23,7 +23,19 @@ def lock_owners(organization_id) -> None:
 
 
 def owner_count(organization: Organization) -> int:
-    return Membership.objects.filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+    """The organization's active Owners (a deactivated Owner cannot act, so does not count)."""
+    return (
+        Membership.objects.active().filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+    )
+
+
+def is_last_owner(membership: Membership) -> bool:
+    """Is this the organization's only active Owner (whom nothing may take away)?"""
+    return (
+        membership.role == OrganizationRoleKey.OWNER
+        and membership.deactivated_at is None
+        and owner_count(membership.organization) <= 1
+    )
 
 
 def check_may_grant(*, access: Access, role: str, target_user=None) -> None:
@@ -111,7 +123,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user) ->
     check_may_grant(access=access, role=role, target_user=membership.user)
     if not access.may_grant_organization_role(membership.role):
         raise TargetDeniedError("You cannot change the role of someone above you.")
-    if membership.role == OrganizationRoleKey.OWNER and owner_count(organization) <= 1:
+    if is_last_owner(membership):
         raise ConflictError("An organization needs at least one Owner: make someone else Owner first.")
     before = membership.role
     membership.role = role

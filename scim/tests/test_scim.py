@@ -328,3 +328,22 @@ def test_the_scim_settings_page_is_for_those_who_manage_members(
     assert client.get(f"/orgs/{organization.slug}/settings/scim/").status_code == status
     if status != 200:
         assert client.post(f"/orgs/{organization.slug}/settings/scim/", {"name": "x"}).status_code == status
+
+
+def test_an_organization_keeps_an_active_owner(organization, owner, make_user):
+    from governance.services import membership_deactivate, membership_remove
+    from organizations.errors import ConflictError
+    from organizations.services import membership_add
+
+    second = make_user("second-owner@example.com")
+    second_membership = membership_add(
+        organization=organization, user=second, role="owner", acting_user=owner
+    )
+    membership_deactivate(membership=second_membership, acting_user=owner)
+    own = Membership.objects.get(organization=organization, user=owner)
+    with pytest.raises(ConflictError):  # the deactivated Owner cannot act, so this one is the last
+        membership_remove(membership=own, acting_user=owner)
+    membership_remove(membership=second_membership, acting_user=owner)  # the deactivated one can go
+    assert list(Membership.objects.filter(organization=organization).values_list("user", flat=True)) == [
+        owner.pk
+    ]
