@@ -43,7 +43,7 @@ class ScimToken(models.Model):
         verbose_name = "SCIM token"
 
     def __str__(self):
-        return f"SCIM: {self.name} ({self.hint}…)"
+        return f"{self.name} ({self.hint}…)"
 
     @property
     def user_id(self):

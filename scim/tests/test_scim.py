@@ -137,6 +137,8 @@ def test_an_identity_provider_provisions_deactivates_reactivates_and_removes_a_m
     }
     assert set(events.values_list("actor_type", flat=True)) == {"scim_token"}
     assert events.first().actor_credential_label == str(token)
+    client.force_login(owner)
+    assert "via SCIM token Okta (atr_scim_" in client.get(f"/orgs/{organization.slug}/settings/audit/").text
 
 
 def _in_a_month():
