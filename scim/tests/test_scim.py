@@ -108,6 +108,12 @@ def test_an_identity_provider_provisions_deactivates_reactivates_and_removes_a_m
     page = client.get(f"/orgs/{organization.slug}/settings/members/")
     assert page.status_code == 200
     assert "Provisioned by SCIM" in page.text and "Deactivated" in page.text
+    _, owner_pat = personal_access_token_create(name="admin", expires_at=_in_a_month(), acting_user=owner)
+    members = client.get(
+        f"/api/v1/organizations/{organization.slug}/members", headers={"Authorization": f"Bearer {owner_pat}"}
+    ).json()["items"]
+    ada_row = next(m for m in members if m["user"]["email"] == "ada@example.com")
+    assert ada_row["active"] is False and ada_row["provisioned_by_scim"] is True
 
     # Entra ID reactivates with a string, as it does: everything comes back.
     response = idp.patch(f"Users/{ada.pk}", {"op": "Replace", "path": "active", "value": "True"})
