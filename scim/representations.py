@@ -72,6 +72,7 @@ def group_resource(team: Team, *, base_url: str) -> dict:
         "members": [
             {"value": str(user.pk), "display": user.email, "$ref": f"{base_url}/Users/{user.pk}"}
             for user in team.members.all()
+            if not user.is_service_account  # not a User of SCIM's (see scim.selectors)
         ],
         "meta": {
             "resourceType": "Group",

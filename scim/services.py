@@ -302,7 +302,8 @@ def scim_group_update(
     if display_name is not None and display_name.strip() != team.name:
         team = team_update(team=team, name=display_name, description=team.description, role=team.role,
                            acting_user=acting_user)  # fmt: skip
-    current = {str(pk) for pk in team.members.values_list("pk", flat=True)}
+    # Service accounts are not the identity provider's: a group it replaces keeps them in the team.
+    current = {str(pk) for pk in team.members.filter(is_service_account=False).values_list("pk", flat=True)}
     if member_ids is not None:
         wanted = {str(pk) for pk in member_ids}
         add_ids, remove_ids = wanted - current, current - wanted

@@ -355,3 +355,31 @@ def test_an_organization_keeps_an_active_owner(organization, owner, make_user):
     assert list(Membership.objects.filter(organization=organization).values_list("user", flat=True)) == [
         owner.pk
     ]
+
+
+def test_identity_providers_need_no_csrf_token_nor_session(scim_token):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/scim/v2/Users",
+        data='{"userName": "csrf@example.com"}',
+        content_type="application/scim+json",
+        headers={"Authorization": f"Bearer {scim_token[1]}"},
+    )
+    assert response.status_code == 201
+    assert "sessionid" not in response.cookies
+
+
+def test_a_group_replaced_by_the_identity_provider_keeps_its_service_accounts(idp, organization, owner):
+    from governance.services import team_member_add
+    from service_accounts.services import service_account_create
+
+    robot = service_account_create(organization=organization, name="robot", role="member", acting_user=owner)
+    ada_id = idp.post("Users", _ada()).json()["id"]
+    group = idp.post("Groups", {"displayName": "Research"}).json()
+    team = Team.objects.get(pk=group["id"])
+    team_member_add(team=team, user=robot.user, acting_user=owner)
+    assert idp.get(f"Groups/{team.pk}").json()["members"] == []
+    idp.put(f"Groups/{team.pk}", {"displayName": "Research", "members": [{"value": ada_id}]})
+    assert set(team.members.values_list("pk", flat=True)) == {robot.user_id, int(ada_id)}
