@@ -383,3 +383,11 @@ def test_a_group_replaced_by_the_identity_provider_keeps_its_service_accounts(id
     assert idp.get(f"Groups/{team.pk}").json()["members"] == []
     idp.put(f"Groups/{team.pk}", {"displayName": "Research", "members": [{"value": ada_id}]})
     assert set(team.members.values_list("pk", flat=True)) == {robot.user_id, int(ada_id)}
+
+
+def test_each_token_is_throttled_like_the_organization_api(idp, settings):
+    settings.ATRIUM_API_RATE = "2/h"
+    assert idp.get("Users").status_code == 200
+    assert idp.get("Groups").status_code == 200
+    response = idp.get("Users")
+    assert response.status_code == 429 and response.json()["schemas"] == [ERROR_SCHEMA]
