@@ -62,6 +62,13 @@ def user_changes_from_resource(data: dict) -> UserChanges:
     )
 
 
+# Attributes of SCIM's core User that Atrium keeps nothing of: identity providers send them by default
+# (Entra ID maps title, phone numbers, addresses, …), so they are accepted and left aside.
+_USER_ATTRIBUTES_NOT_KEPT = frozenset(
+    {"nickname", "profileurl", "title", "usertype", "preferredlanguage", "locale", "timezone", "password",
+     "phonenumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509certificates",
+     "name.middlename", "name.honorificprefix", "name.honorificsuffix"}
+)  # fmt: skip
 _USER_PATHS = {
     "active": "active",
     "username": "user_name",
@@ -84,6 +91,10 @@ def user_changes_from_patch(body: dict, *, current_display_name: str) -> UserCha
             if path.lower() in ("externalid",):
                 changes["external_id"] = ""
                 continue
+            if path.lower().startswith("urn:") or re.split(r"[\[.]", path.lower(), maxsplit=1)[0] in (
+                _USER_ATTRIBUTES_NOT_KEPT
+            ):
+                continue
             raise PatchError(f"Removing {path or 'attributes'} of a user is not supported.", "mutability")
         if not path:
             if not isinstance(value, dict):
@@ -95,8 +106,11 @@ def user_changes_from_patch(body: dict, *, current_display_name: str) -> UserCha
                     name_parts[key.split(".")[1].lower()], name_touched = str(value[key] or ""), True
             continue
         lowered = path.lower()
+        root = re.split(r"[\[.]", lowered, maxsplit=1)[0]
         if lowered in ("name.givenname", "name.familyname"):
             name_parts[lowered.split(".")[1]], name_touched = str(value or ""), True
+        elif lowered == "name.formatted":
+            changes["display_name"] = str(value or "")
         elif lowered == "name" and isinstance(value, dict):
             changes["display_name"] = user_display_name({"name": value})
         elif lowered in _USER_PATHS or lowered.replace("'", '"') in _USER_PATHS:
@@ -105,8 +119,12 @@ def user_changes_from_patch(body: dict, *, current_display_name: str) -> UserCha
         elif lowered.startswith("emails"):
             if isinstance(value, list) and value and isinstance(value[0], dict) and value[0].get("value"):
                 changes["user_name"] = str(value[0]["value"])
-        elif lowered.startswith("urn:"):
-            continue  # enterprise-extension attributes (department, manager, …): Atrium keeps none
+        elif (
+            lowered.startswith("urn:")
+            or lowered in _USER_ATTRIBUTES_NOT_KEPT
+            or root in _USER_ATTRIBUTES_NOT_KEPT
+        ):
+            continue  # enterprise-extension attributes (department, manager, …) and the above
         else:
             raise PatchError(f"Unknown attribute path {path!r}.", "invalidPath")
     if name_touched and "display_name" not in changes:

@@ -219,7 +219,7 @@ def scim_user_update(*, membership: Membership, changes: UserChanges, acting_use
         if email != user.email:
             if get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
                 raise ConflictError(f"Another account already uses {email}.", field="userName")
-            before["user"], after["user"] = user.email, email
+            before["email"], after["email"] = user.email, email
             user.email = email
     if changes.display_name is not None and only_here:
         name = changes.display_name.strip()[:150]

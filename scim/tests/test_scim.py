@@ -391,3 +391,37 @@ def test_each_token_is_throttled_like_the_organization_api(idp, settings):
     assert idp.get("Groups").status_code == 200
     response = idp.get("Users")
     assert response.status_code == 429 and response.json()["schemas"] == [ERROR_SCHEMA]
+
+
+def test_entra_id_user_patches_with_attributes_atrium_does_not_keep(idp, organization):
+    ada_id = idp.post("Users", _ada()).json()["id"]
+    response = idp.patch(
+        f"Users/{ada_id}",
+        {"op": "Replace", "path": "name.formatted", "value": "Ada King"},
+        {"op": "Add", "path": "title", "value": "Countess"},
+        {"op": "Replace", "path": 'phoneNumbers[type eq "work"].value', "value": "+44 20 0000"},
+        {
+            "op": "Replace",
+            "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            "value": "Maths",
+        },
+        {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "ada.king@example.com"},
+        {"op": "Add", "path": "externalId", "value": "entra-1"},
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["displayName"] == "Ada King" and body["userName"] == "ada.king@example.com"
+    assert body["externalId"] == "entra-1"
+    response = idp.patch(f"Users/{ada_id}", {"op": "Replace", "path": "favouriteColour", "value": "green"})
+    assert response.status_code == 400 and response.json()["scimType"] == "invalidPath"
+
+
+def test_a_person_of_several_organizations_keeps_their_own_name_and_address(idp, outsider, organization):
+    response = idp.post("Users", {"userName": "outsider@example.com", "displayName": "Out Sider"})
+    user_id = response.json()["id"]
+    response = idp.patch(
+        f"Users/{user_id}",
+        {"op": "replace", "value": {"userName": "taken-over@example.com", "displayName": "X"}},
+    )
+    assert response.status_code == 200
+    assert response.json()["userName"] == "outsider@example.com"  # their other organization's address too
