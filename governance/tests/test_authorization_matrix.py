@@ -40,6 +40,7 @@ MATRIX = {
     "organizations:members": {"GET": "member"},
     "organizations:member_role": {"POST": "organizations.manage_members"},
     "organizations:member_remove": {"POST": "organizations.manage_members"},
+    "organizations:member_deactivate": {"POST": "organizations.manage_members"},
     "organizations:ownership_transfer": {"POST": "organizations.transfer_ownership"},
     "organizations:invitations": {
         "GET": "organizations.manage_members",

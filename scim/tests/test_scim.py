@@ -425,3 +425,20 @@ def test_a_person_of_several_organizations_keeps_their_own_name_and_address(idp,
     )
     assert response.status_code == 200
     assert response.json()["userName"] == "outsider@example.com"  # their other organization's address too
+
+
+def test_an_admin_can_reactivate_by_hand_on_the_members_page(idp, organization, org_admin, client):
+    ada_id = idp.post("Users", _ada(active=False)).json()["id"]
+    membership = Membership.objects.get(organization=organization, user_id=ada_id)
+    assert membership.deactivated_at is not None
+    client.force_login(org_admin)
+    page = client.get(f"/orgs/{organization.slug}/settings/members/")
+    assert "Reactivate Ada Lovelace" in page.text
+    url = f"/orgs/{organization.slug}/settings/members/{membership.pk}/deactivate/"
+    assert client.post(url, {"reactivate": "1"}).status_code == 302
+    membership.refresh_from_db()
+    assert membership.deactivated_at is None
+    assert client.post(url).status_code == 302
+    membership.refresh_from_db()
+    assert membership.deactivated_at is not None
+    assert idp.get(f"Users/{ada_id}").json()["active"] is False
