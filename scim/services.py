@@ -204,8 +204,10 @@ def scim_user_create(
 def scim_user_update(*, membership: Membership, changes: UserChanges, acting_user) -> Membership:
     """Apply what the identity provider sent. The person's name and address are changed only when this
     organization is the only one they belong to (an identity provider speaks for its organization, not
-    for the person's other ones); `active` deactivates or reactivates the membership. The membership is
-    marked provisioned by SCIM from then on."""
+    for the person's other ones); the address, with which one signs in and resets a password, only
+    moreover of someone below the token creator's own role and without site-wide powers (otherwise a
+    new address would hand their account over). `active` deactivates or reactivates the membership.
+    The membership is marked provisioned by SCIM from then on."""
     organization = membership.organization
     access = Access.for_user(acting_user, organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
@@ -214,7 +216,12 @@ def scim_user_update(*, membership: Membership, changes: UserChanges, acting_use
     user = membership.user
     before, after = {}, {}
     only_here = not Membership.objects.filter(user=user).exclude(organization=organization).exists()
-    if changes.user_name is not None and only_here:
+    address_is_ours = (
+        only_here
+        and not (user.is_staff or user.is_superuser)
+        and membership.organization_role.rank < access.membership.organization_role.rank
+    )
+    if changes.user_name is not None and address_is_ours:
         email = _clean_email(changes.user_name)
         if email != user.email:
             if get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
@@ -276,9 +283,8 @@ def _members_of(organization: Organization, user_ids) -> list:
 @transaction.atomic
 def scim_group_create(*, organization: Organization, display_name: str, member_ids, acting_user) -> Team:
     """A team named `display_name`, with these members (users of the organization, by SCIM id)."""
-    users = _members_of(organization, member_ids)
     team = team_create(organization=organization, name=display_name, acting_user=acting_user)
-    for user in users:
+    for user in _members_of(organization, member_ids):
         team_member_add(team=team, user=user, acting_user=acting_user)
     return team
 

@@ -442,3 +442,28 @@ def test_an_admin_can_reactivate_by_hand_on_the_members_page(idp, organization, 
     membership.refresh_from_db()
     assert membership.deactivated_at is not None
     assert idp.get(f"Users/{ada_id}").json()["active"] is False
+
+
+def test_the_address_of_a_peer_is_not_the_tokens_to_change(organization, owner, org_admin):
+    """An Admin's token cannot move another Admin's account to a new address (and so take it over with
+    a password reset); a Member's address follows the identity provider."""
+    from organizations.services import membership_change_role
+    from scim.services import scim_token_create
+
+    _, secret = scim_token_create(organization=organization, name="Okta", acting_user=org_admin)
+    admin_idp = IdentityProvider(secret)
+    peer_id = admin_idp.post("Users", {"userName": "peer@example.com"}).json()["id"]
+    membership_change_role(
+        membership=Membership.objects.get(organization=organization, user_id=peer_id),
+        role="admin",
+        acting_user=owner,
+    )
+    response = admin_idp.patch(
+        f"Users/{peer_id}", {"op": "replace", "path": "userName", "value": "mine@example.com"}
+    )
+    assert response.status_code == 200 and response.json()["userName"] == "peer@example.com"
+    member_id = admin_idp.post("Users", {"userName": "member@example.com"}).json()["id"]
+    response = admin_idp.patch(
+        f"Users/{member_id}", {"op": "replace", "path": "userName", "value": "renamed@example.com"}
+    )
+    assert response.json()["userName"] == "renamed@example.com"
