@@ -52,9 +52,11 @@ CONTENT_TYPE = "application/scim+json"
 
 
 class ScimError(Exception):
-    def __init__(self, status: int, detail: str, scim_type: str | None = None):
+    def __init__(
+        self, status: int, detail: str, scim_type: str | None = None, *, retry_after: int | None = None
+    ):
         super().__init__(detail)
-        self.status, self.detail, self.scim_type = status, detail, scim_type
+        self.status, self.detail, self.scim_type, self.retry_after = status, detail, scim_type, retry_after
 
 
 def scim_response(body, status: int = 200) -> HttpResponse:
@@ -67,6 +69,8 @@ def _error_response(error: ScimError) -> HttpResponse:
     response = scim_response(error_body(error.status, error.detail, error.scim_type), error.status)
     if error.status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="SCIM"'
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -101,7 +105,8 @@ def _authenticate(request):
     audit_credential(token)
     throttle = CredentialRateThrottle()
     if not throttle.allow_request(request):
-        raise ScimError(429, f"Too many requests: try again in {math.ceil(throttle.wait() or 1)} s.")
+        wait = math.ceil(throttle.wait() or 1)
+        raise ScimError(429, f"Too many requests: try again in {wait} s.", retry_after=wait)
     return token
 
 

@@ -391,6 +391,7 @@ def test_each_token_is_throttled_like_the_organization_api(idp, settings):
     assert idp.get("Groups").status_code == 200
     response = idp.get("Users")
     assert response.status_code == 429 and response.json()["schemas"] == [ERROR_SCHEMA]
+    assert int(response["Retry-After"]) > 0
 
 
 def test_entra_id_user_patches_with_attributes_atrium_does_not_keep(idp, organization):
