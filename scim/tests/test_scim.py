@@ -468,3 +468,13 @@ def test_the_address_of_a_peer_is_not_the_tokens_to_change(organization, owner, 
         f"Users/{member_id}", {"op": "replace", "path": "userName", "value": "renamed@example.com"}
     )
     assert response.json()["userName"] == "renamed@example.com"
+
+
+def test_a_teams_page_marks_its_deactivated_members(idp, organization, client, owner):
+    ada_id = idp.post("Users", _ada()).json()["id"]
+    group_id = idp.post("Groups", {"displayName": "Research", "members": [{"value": ada_id}]}).json()["id"]
+    idp.patch(f"Users/{ada_id}", {"op": "replace", "value": {"active": False}})
+    client.force_login(owner)
+    page = client.get(f"/orgs/{organization.slug}/settings/teams/{group_id}/")
+    assert page.status_code == 200
+    assert "Deactivated" in page.text and "Provisioned by SCIM" in page.text
