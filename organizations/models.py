@@ -57,7 +57,7 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(AccessChangingQuerySet):
     def active(self):
         """Memberships that give access: not deactivated (by an identity provider, through SCIM)."""
         return self.filter(deactivated_at__isnull=True)
@@ -84,8 +84,6 @@ class Membership(models.Model):
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
-
-    objects = AccessChangingQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]

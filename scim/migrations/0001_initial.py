@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('organizations', '0011_membership_scim_provisioning'),
+        ('organizations', '0012_membership_scim_provisioning'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

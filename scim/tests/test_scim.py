@@ -28,12 +28,15 @@ def _ada(**extra):
 
 
 def _pipelines_allowed(user, workspace) -> bool:
-    """What a workspace server hears when it asks Atrium about this user."""
-    from control_plane.rbac import Decider
+    """What a workspace server hears when it asks Atrium about this user: through the decision cache,
+    which must not answer from before a deactivation."""
+    from control_plane.decision_cache import decider_for
     from control_plane.selectors import external_identity_for
+    from organizations.access_changes import access_stamp
 
     identity = external_identity_for(user)
-    return Decider.for_external_id(str(identity.external_id), workspace=workspace).allows("pipeline", "read")
+    decider = decider_for(str(identity.external_id), workspace=workspace, stamp=access_stamp())
+    return decider.allows("pipeline", "read")
 
 
 def test_an_identity_provider_provisions_deactivates_reactivates_and_removes_a_member(

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0010_alter_auditevent_actor_type'),
+        ('organizations', '0011_access_epoch'),
     ]
 
     operations = [
