@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "control_plane",
     "organization_api",
     "service_accounts",
+    "scim",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from governance.views import invitations as invitation_views
 from organization_api import urls as organization_api_urls
 from organizations import urls as organization_urls
 from organizations.views import core as organization_views
+from scim import urls as scim_urls
 from service_accounts import urls as service_account_urls
 
 from . import views
@@ -27,6 +28,8 @@ urlpatterns = [
     # The ZenML-compatible control plane at ZENML_CONTROL_PLANE_PATH, its command-line login page and
     # the browser login a workspace server sends to (/api/auth/login: before the API's JSON 404s).
     path("", include("control_plane.urls")),
+    # SCIM 2.0 provisioning for identity providers, authenticated by an organization's SCIM token.
+    path("scim/v2/", include(scim_urls.scim_urlpatterns)),
     # The organization API (/api/v1/…) and its docs (/api/docs).
     path("api/", include(organization_api_urls.api_urlpatterns)),
     # Organization pages come from two apps (governance's span workspaces too); one namespace for both.
@@ -36,7 +39,8 @@ urlpatterns = [
             (
                 organization_urls.urlpatterns
                 + governance_urls.urlpatterns
-                + service_account_urls.urlpatterns,
+                + service_account_urls.urlpatterns
+                + scim_urls.urlpatterns,
                 "organizations",
             )
         ),

@@ -178,6 +178,7 @@ class Decider:
             return cls(access=None, workspace=workspace, service=True)
         membership = (
             Membership.objects.select_related("user")
+            .active()  # a member deactivated through SCIM is denied at the server's next check
             .filter(organization_id=workspace.organization_id, user__zenml_identity__external_id=external_id)
             .first()
         )

@@ -128,8 +128,9 @@ def access_matrix_workspaces(
 
 
 def access_matrix_people(*, organization: Organization, search: str = "") -> QuerySet[Membership]:
-    """The organization's members by e-mail, optionally matching `search` in name or e-mail."""
-    memberships = Membership.objects.filter(organization=organization).select_related("user")
+    """The organization's members by e-mail, optionally matching `search` in name or e-mail. Deactivated
+    members hold no access, so they have no row."""
+    memberships = Membership.objects.active().filter(organization=organization).select_related("user")
     if search:
         memberships = memberships.filter(
             Q(user__email__icontains=search) | Q(user__display_name__icontains=search)

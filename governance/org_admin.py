@@ -39,7 +39,7 @@ def owned_organization_ids(user) -> frozenset:
     """The organizations `user` owns (none for anonymous or inactive users)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    owned = Membership.objects.filter(user=user, role__in=OWNER_ROLE_KEYS)
+    owned = Membership.objects.active().filter(user=user, role__in=OWNER_ROLE_KEYS)
     return frozenset(owned.values_list("organization_id", flat=True))
 
 

@@ -19,6 +19,11 @@ urlpatterns = [
         name="member_remove",
     ),
     path(
+        "<slug:org_slug>/settings/members/<int:membership_id>/deactivate/",
+        members.member_deactivate,
+        name="member_deactivate",
+    ),
+    path(
         "<slug:org_slug>/settings/members/<int:membership_id>/transfer/",
         members.ownership_transfer,
         name="ownership_transfer",

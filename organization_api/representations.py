@@ -45,7 +45,8 @@ def user_json(user) -> dict | None:
 
 def member_json(membership) -> dict:
     return {"id": membership.pk, "user": user_json(membership.user), "role": membership.role,
-            "created_at": membership.created_at}  # fmt: skip
+            "created_at": membership.created_at, "active": membership.deactivated_at is None,
+            "provisioned_by_scim": membership.provisioned_by_scim}  # fmt: skip
 
 
 def invitation_json(invitation) -> dict:

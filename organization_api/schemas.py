@@ -85,6 +85,10 @@ class MemberOut(Schema):
     user: UserOut
     role: str
     created_at: datetime
+    active: bool = Field(
+        description="False when an identity provider deactivated the member (SCIM): no access."
+    )
+    provisioned_by_scim: bool = Field(description="Added or managed by the identity provider through SCIM.")
 
 
 class MemberPage(Schema):

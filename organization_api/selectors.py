@@ -54,9 +54,11 @@ def workspace_list_filtered(
 
 
 def membership_list_for_user(*, user) -> QuerySet[Membership]:
-    """The user's memberships with their organizations, by organization name."""
+    """The user's memberships with their organizations, by organization name (not the deactivated
+    ones: those organizations are closed to them)."""
     return (
-        Membership.objects.filter(user=user)
+        Membership.objects.active()
+        .filter(user=user)
         .select_related("organization")
         .order_by("organization__name", "pk")
     )

@@ -8,7 +8,9 @@ organization-wide rules:
 - a *protected* workspace (one of its labels' values is protected: `workspaces.policies`) is seen only
   by those with a role on it and organization Admins (not by Managers and Viewers through their
   organization role); only its Admins and organization Admins manage its members and roles, or delete it;
-  and only the workspace roles its policies allow can be granted there.
+  and only the workspace roles its policies allow can be granted there;
+- a deactivated membership (an identity provider deactivated the person through SCIM) is no
+  membership: the user may do nothing at all, everywhere at once, until it is reactivated.
 Teams are flattened into per-user rows, so group permissions are never consulted. Workspaces are
 duck-typed (`administered_by_organization_admins`, `is_protected`, `admin_permissions`,
 `admin_only_when_protected`, `grantable_role_keys`), so this module never imports `workspaces`.
@@ -50,14 +52,15 @@ class Access:
         """The user's access to the organization at `slug`, or None when they are not a member (one query)."""
         membership = (
             Membership.objects.select_related("organization")
-            .filter(user=user, organization__slug=slug)
+            .filter(user=user, organization__slug=slug, deactivated_at__isnull=True)
             .first()
         )
         return cls(user, membership.organization, membership) if membership else None
 
     @property
     def is_member(self) -> bool:
-        return self.membership is not None
+        """Does the user belong to the organization? A deactivated membership does not count."""
+        return self.membership is not None and self.membership.deactivated_at is None
 
     def _codenames(self, obj) -> frozenset[str]:
         key = (type(obj), obj.pk)

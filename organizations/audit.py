@@ -20,7 +20,7 @@ _request_credential: ContextVar[object | None] = ContextVar("audit_request_crede
 def audit_credential(credential) -> None:
     """Record that this request acts through `credential` (a personal access token, …), until the
     request ends: its events then name the credential beside its owner. The credential has `pk`,
-    `user_id` and `audit_actor_type` ("token", "service_account")."""
+    `user_id` and `audit_actor_type` ("token", "service_account", "scim_token")."""
     _request_credential.set(credential)
 
 
@@ -62,6 +62,12 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_ROLE_CHANGE = "membership.role_change", "Member's role changed"
     MEMBERSHIP_REMOVE = "membership.remove", "Member removed"
     MEMBERSHIP_LEAVE = "membership.leave", "Member left"
+    MEMBERSHIP_DEACTIVATE = "membership.deactivate", "Member deactivated"
+    MEMBERSHIP_REACTIVATE = "membership.reactivate", "Member reactivated"
+    MEMBERSHIP_PROVISIONING_UPDATE = (
+        "membership.provisioning_update",
+        "Member's identity-provider details changed",
+    )
     TEAM_CREATE = "team.create", "Team created"
     TEAM_UPDATE = "team.update", "Team edited"
     TEAM_DELETE = "team.delete", "Team deleted"
@@ -118,6 +124,8 @@ class AuditAction(models.TextChoices):
     SERVICE_ACCOUNT_KEY_CREATE = "service_account_key.create", "Service-account API key created"
     SERVICE_ACCOUNT_KEY_ROTATE = "service_account_key.rotate", "Service-account API key rotated"
     SERVICE_ACCOUNT_KEY_REVOKE = "service_account_key.revoke", "Service-account API key revoked"
+    SCIM_TOKEN_CREATE = "scim_token.create", "SCIM token created"
+    SCIM_TOKEN_REVOKE = "scim_token.revoke", "SCIM token revoked"
 
 
 # The stable type names of audit targets and principals, by model (`app_label.model_name`).
@@ -136,6 +144,7 @@ AUDIT_OBJECT_TYPES = {
     "control_plane.device": "device",
     "service_accounts.serviceaccount": "service_account",
     "service_accounts.serviceaccountkey": "service_account_key",
+    "scim.scimtoken": "scim_token",
 }
 
 

@@ -8,7 +8,11 @@ def navigation(request):
         return {}
 
     def organizations():
-        return list(Organization.objects.filter(memberships__user=user).order_by("name"))
+        return list(
+            Organization.objects.filter(
+                memberships__user=user, memberships__deactivated_at__isnull=True
+            ).order_by("name")
+        )
 
     return {
         "switcher_organizations": organizations,

@@ -56,8 +56,20 @@ class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        """Memberships that give access: not deactivated (by an identity provider, through SCIM)."""
+        return self.filter(deactivated_at__isnull=True)
+
+
 class Membership(models.Model):
-    """A user's place in an organization, with exactly one organization role."""
+    """A user's place in an organization, with exactly one organization role.
+
+    A deactivated membership (`deactivated_at`) stays, with its role, workspace roles and team places,
+    but gives no access at all: `Access` treats its user as an outsider, and the guardian rows are
+    withdrawn, until it is reactivated. Identity providers deactivate members through SCIM; the
+    global `User.is_active` is not touched, since the person may belong to other organizations.
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
@@ -65,6 +77,12 @@ class Membership(models.Model):
         max_length=20, choices=OrganizationRoleKey.choices, default=OrganizationRoleKey.MEMBER
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    provisioned_by_scim = models.BooleanField("provisioned by SCIM", default=False)
+    # The identity provider's own id of the person (SCIM `externalId`), kept as it was sent.
+    scim_external_id = models.CharField("SCIM external ID", max_length=255, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "user__email"]
@@ -81,6 +99,10 @@ class Membership(models.Model):
     @property
     def organization_role(self):
         return ORGANIZATION_ROLES[self.role]
+
+    @property
+    def is_deactivated(self) -> bool:
+        return self.deactivated_at is not None
 
 
 class Team(models.Model):
@@ -306,6 +328,7 @@ class AuditEvent(models.Model):
         USER = "user", "User"
         TOKEN = "token", "Personal access token"
         SERVICE_ACCOUNT = "service_account", "Service account"
+        SCIM_TOKEN = "scim_token", "SCIM token"
         SYSTEM = "system", "System"
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="audit_events")

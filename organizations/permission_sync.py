@@ -79,8 +79,9 @@ def apply_object_permissions_bulk(
 
 
 def organization_permissions_by_user(organization: Organization, user_ids=None) -> dict[int, set[str]]:
-    """Each member's organization permissions: their own role's, plus the roles of their teams."""
-    memberships = Membership.objects.filter(organization=organization)
+    """Each member's organization permissions: their own role's, plus the roles of their teams. A
+    deactivated member holds none (their role is kept for when they are reactivated)."""
+    memberships = Membership.objects.active().filter(organization=organization)
     if user_ids is not None:
         memberships = memberships.filter(user_id__in=user_ids)
     desired: dict[int, set[str]] = defaultdict(set)

@@ -6,7 +6,7 @@ from itertools import batched
 
 from django.db import models
 
-from organizations.models import Team
+from organizations.models import Membership, Team
 from organizations.permission_sync import apply_object_permissions_bulk
 
 from .models import Workspace, WorkspaceRoleAssignment, WorkspaceUserObjectPermission
@@ -21,9 +21,10 @@ def workspace_permissions_by_user(workspace: Workspace) -> dict[int, set[str]]:
 
 def workspace_permissions_by_user_bulk(workspaces: Iterable[Workspace]) -> dict[object, dict[int, set[str]]]:
     """`workspace_permissions_by_user` of many workspaces at once ({workspace pk: {user id: codenames}}),
-    in two queries for all of them. Every workspace is in the result, with no users if nobody holds a
+    in three queries for all of them. Every workspace is in the result, with no users if nobody holds a
     role there."""
-    desired: dict[object, dict[int, set[str]]] = {workspace.pk: defaultdict(set) for workspace in workspaces}
+    workspaces_by_pk = {workspace.pk: workspace for workspace in workspaces}
+    desired: dict[object, dict[int, set[str]]] = {pk: defaultdict(set) for pk in workspaces_by_pk}
     team_permissions: dict[int, list[tuple[object, frozenset[str]]]] = defaultdict(list)
     assignments = WorkspaceRoleAssignment.objects.filter(workspace_id__in=list(desired)).select_related(
         "custom_role"
@@ -40,7 +41,25 @@ def workspace_permissions_by_user_bulk(workspaces: Iterable[Workspace]) -> dict[
         for team_id, user_id in memberships.values_list("team_id", "user_id"):
             for workspace_pk, permissions in team_permissions[team_id]:
                 desired[workspace_pk][user_id] |= permissions
+    _withdraw_deactivated(desired, workspaces_by_pk)
     return desired
+
+
+def _withdraw_deactivated(desired, workspaces_by_pk) -> None:
+    """Members deactivated in a workspace's organization hold nothing there: their role assignments
+    stay (for a reactivation), their guardian rows go."""
+    organization_ids = {workspace.organization_id for workspace in workspaces_by_pk.values()}
+    deactivated = set(
+        Membership.objects.filter(
+            organization_id__in=organization_ids, deactivated_at__isnull=False
+        ).values_list("organization_id", "user_id")
+    )
+    if not deactivated:
+        return
+    for workspace_pk, by_user in desired.items():
+        organization_id = workspaces_by_pk[workspace_pk].organization_id
+        for user_id in [u for u in by_user if (organization_id, u) in deactivated]:
+            del by_user[user_id]
 
 
 def sync_workspace_permissions(workspace: Workspace) -> int:

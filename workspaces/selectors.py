@@ -124,7 +124,8 @@ def workspace_checklist(workspace: Workspace) -> Checklist:
 
 
 def organization_members_for_grants(*, organization: Organization, exclude_user=None) -> QuerySet[Membership]:
-    members = Membership.objects.filter(organization=organization).select_related("user")
+    """The members who can be given a role (not the deactivated: a role would give them nothing)."""
+    members = Membership.objects.active().filter(organization=organization).select_related("user")
     if exclude_user is not None:
         members = members.exclude(user=exclude_user)
     return members.order_by("user__email")
@@ -228,12 +229,15 @@ def workspace_members(workspace: Workspace) -> WorkspaceMembers:
     )
     memberships = {
         m.user_id: m
-        for m in Membership.objects.filter(organization_id=workspace.organization_id).select_related("user")
+        for m in Membership.objects.active()
+        .filter(organization_id=workspace.organization_id)
+        .select_related("user")
     }
     rows: dict[int, WorkspaceMemberRow] = {}
 
     def row(user_id) -> WorkspaceMemberRow | None:
-        if user_id not in rows and user_id in memberships:  # people who left the organization have no access
+        # People who left the organization, or were deactivated in it, have no access.
+        if user_id not in rows and user_id in memberships:
             rows[user_id] = WorkspaceMemberRow(
                 user=memberships[user_id].user, membership=memberships[user_id]
             )

@@ -11,7 +11,7 @@ from .invitations import (
     invitation_create_bulk,
     invitation_create_for_workspace,
 )
-from .members import membership_remove
+from .members import membership_deactivate, membership_reactivate, membership_remove
 from .teams import team_delete, team_member_add, team_member_remove
 
 __all__ = [
@@ -25,6 +25,8 @@ __all__ = [
     "invitation_create",
     "invitation_create_bulk",
     "invitation_create_for_workspace",
+    "membership_deactivate",
+    "membership_reactivate",
     "membership_remove",
     "team_delete",
     "team_member_add",

@@ -40,6 +40,7 @@ MATRIX = {
     "organizations:members": {"GET": "member"},
     "organizations:member_role": {"POST": "organizations.manage_members"},
     "organizations:member_remove": {"POST": "organizations.manage_members"},
+    "organizations:member_deactivate": {"POST": "organizations.manage_members"},
     "organizations:ownership_transfer": {"POST": "organizations.transfer_ownership"},
     "organizations:invitations": {
         "GET": "organizations.manage_members",
@@ -130,6 +131,11 @@ MATRIX = {
     "organizations:service_account_deactivate": {"POST": "organizations.manage_members"},
     "organizations:service_account_key_rotate": {"POST": "organizations.manage_members"},
     "organizations:service_account_key_revoke": {"POST": "organizations.manage_members"},
+    "organizations:scim_settings": {
+        "GET": "organizations.manage_members",
+        "POST": "organizations.manage_members",
+    },
+    "organizations:scim_token_revoke": {"POST": "organizations.manage_members"},
     "tokens": {"GET": "login", "POST": "login"},
     "token_revoke": {"POST": "login"},
 }
@@ -140,8 +146,9 @@ UNSCOPED = {
     "password_reset_confirm", "password_reset_complete", "invitation_accept", "invitation_link",
     "control_plane:device_verify", "control_plane:browser_login",
 }  # fmt: skip
-# The organization API under api/ has its own matrix (organization_api/tests/test_api_authorization.py).
-UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/", "api/")
+# The organization API under api/ has its own matrix (organization_api/tests/test_api_authorization.py);
+# SCIM under scim/v2/ answers only an organization's SCIM token (scim/tests/test_scim.py).
+UNSCOPED_PREFIXES = ("admin/", "org-admin/", "zenml-api/", "api/", "scim/v2/")
 
 
 def _named_routes(resolver=None, prefix="", namespace=""):
@@ -198,6 +205,7 @@ def holds(persona, perm):
 
 @pytest.fixture
 def world(persona_world):
+    from scim.services import scim_token_create
     from service_accounts.services import service_account_create, service_account_key_create
     from workspaces.services import access_review_complete
 
@@ -211,6 +219,7 @@ def world(persona_world):
         organization=w.organization, name="robot", role="member", acting_user=owner
     )
     robot_key, _ = service_account_key_create(service_account=robot, name="CI", acting_user=owner)
+    scim_token, _ = scim_token_create(organization=w.organization, name="Okta", acting_user=owner)
     kwargs = {
         "org_slug": w.organization.slug,
         "workspace_slug": w.workspace.slug,
@@ -228,6 +237,7 @@ def world(persona_world):
         "service_account_id": robot.pk,
         "key_id": robot_key.pk,
         "token_id": 1,  # someone's personal access token; only its owner can revoke it
+        "scim_token_id": scim_token.pk,
     }
     return w.users, kwargs, holds
 

@@ -15,6 +15,7 @@ from django.db import transaction
 import accounts.services
 import governance.services
 import organizations.services
+import scim.services
 import service_accounts.services
 import workspaces.services
 from organizations.errors import NotFoundError, PermissionDeniedError, ServiceError
@@ -412,7 +413,92 @@ SERVICES |= {
     ),
 }
 
+
+def _target_deactivated(w):
+    governance.services.membership_deactivate(membership=w.target_membership, acting_user=w.users["owner"])
+
+
+def _scim_token(w):
+    w.scim_token, _ = scim.services.scim_token_create(
+        organization=w.organization, name="Okta", acting_user=w.users["owner"]
+    )
+
+
+# Deactivating a member (what an identity provider does through SCIM) and everything a SCIM token does:
+# the token acts as its creator, so each service is asked as every persona like the others.
+SERVICES |= {
+    "membership_deactivate": (
+        lambda w, a: governance.services.membership_deactivate(membership=w.target_membership, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "membership_reactivate": (
+        lambda w, a: governance.services.membership_reactivate(membership=w.target_membership, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "scim_token_create": (
+        lambda w, a: scim.services.scim_token_create(
+            organization=w.organization, name="Entra", acting_user=a
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "scim_token_revoke": (
+        lambda w, a: scim.services.scim_token_revoke(token=w.scim_token, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "scim_user_create": (
+        lambda w, a: scim.services.scim_user_create(
+            organization=w.organization,
+            user_name="provisioned@example.com",
+            display_name="Pro Visioned",
+            external_id="00u1",
+            active=True,
+            acting_user=a,
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "scim_user_update": (
+        lambda w, a: scim.services.scim_user_update(
+            membership=w.target_membership,
+            changes=scim.services.UserChanges(external_id="00u2"),
+            acting_user=a,
+        ),
+        ADMINS,
+        "organization",
+    ),
+    "scim_user_remove": (
+        lambda w, a: scim.services.scim_user_remove(membership=w.target_membership, acting_user=a),
+        ADMINS,
+        "organization",
+    ),
+    "scim_group_create": (
+        lambda w, a: scim.services.scim_group_create(
+            organization=w.organization, display_name="From the IdP", member_ids=[], acting_user=a
+        ),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "scim_group_update": (
+        lambda w, a: scim.services.scim_group_update(
+            team=w.team, display_name="Renamed by the IdP", acting_user=a
+        ),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+    "scim_group_delete": (
+        lambda w, a: scim.services.scim_group_delete(team=w.team, acting_user=a),
+        TEAM_MANAGERS,
+        "organization",
+    ),
+}
+
 PREPARE = {
+    "membership_reactivate": _target_deactivated,
+    "scim_token_revoke": _scim_token,
     "service_account_deactivate": _robot,
     "service_account_reactivate": _robot_deactivated,
     "service_account_key_create": _robot,
@@ -428,6 +514,7 @@ PREPARE = {
 # system's own steps, read-only checks, and accepting one's own invitation (tested in
 # test_invitations: only the invited address may accept).
 NOT_A_PERSONS_ACTION = {
+    "scim_token_use",  # an identity provider authenticating (scim/tests/test_scim.py)
     "organization_create",  # anyone signed in
     "invitation_accept",
     "invitation_for_token",
@@ -455,6 +542,7 @@ def _public_services():
         governance.services,
         accounts.services,
         service_accounts.services,
+        scim.services,
     ):
         for name in module.__all__:
             obj = getattr(module, name)

@@ -22,7 +22,7 @@ from organizations.roles import MANAGE_MEMBERS, TRANSFER_OWNERSHIP, Organization
 from organizations.scoping import organization_view
 from organizations.selectors import membership_list, membership_team_grant, organization_role_options
 
-from ..services import membership_remove
+from ..services import membership_deactivate, membership_reactivate, membership_remove
 
 MEMBERS_PER_PAGE = 50
 MANAGE_MEMBERS_PERMISSION = f"organizations.{MANAGE_MEMBERS}"
@@ -155,6 +155,30 @@ def member_remove(request, membership_id):
         messages.success(request, f"You left {organization.name}.")
         return redirect("home")
     messages.success(request, f"{membership.user.get_full_name()} was removed from {organization.name}.")
+    return redirect(_list_url(request))
+
+
+@organization_view()
+@require_POST
+def member_deactivate(request, membership_id):
+    """Deactivate a member (every access gone at once, roles kept), or reactivate them
+    (`reactivate=1`): what an identity provider does through SCIM, by hand."""
+    organization = request.organization
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "organization"), pk=membership_id, organization=organization
+    )
+    name = membership.user.get_full_name()
+    try:
+        if request.POST.get("reactivate"):
+            membership_reactivate(membership=membership, acting_user=request.user)
+            notice = f"{name} was reactivated: their roles in {organization.name} apply again."
+        else:
+            membership_deactivate(membership=membership, acting_user=request.user)
+            notice = f"{name} was deactivated: they have no access to {organization.name} until reactivated."
+    except REFUSALS_SHOWN_IN_PLACE as refusal:
+        messages.error(request, refusal_message(refusal))
+    else:
+        messages.success(request, notice)
     return redirect(_list_url(request))
 
 

@@ -23,7 +23,19 @@ def lock_owners(organization_id) -> None:
 
 
 def owner_count(organization: Organization) -> int:
-    return Membership.objects.filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+    """The organization's active Owners (a deactivated Owner cannot act, so does not count)."""
+    return (
+        Membership.objects.active().filter(organization=organization, role=OrganizationRoleKey.OWNER).count()
+    )
+
+
+def is_last_owner(membership: Membership) -> bool:
+    """Is this the organization's only active Owner (whom nothing may take away)?"""
+    return (
+        membership.role == OrganizationRoleKey.OWNER
+        and membership.deactivated_at is None
+        and owner_count(membership.organization) <= 1
+    )
 
 
 def check_may_grant(*, access: Access, role: str, target_user=None) -> None:
@@ -57,25 +69,42 @@ def locked_membership(membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_add(*, organization: Organization, user, role: str, acting_user) -> Membership:
-    """Add an existing user to the organization directly (the admin panel and demo data do; people
-    usually join through an invitation)."""
+def membership_add(
+    *,
+    organization: Organization,
+    user,
+    role: str,
+    acting_user,
+    provisioned_by_scim: bool = False,
+    scim_external_id: str = "",
+) -> Membership:
+    """Add an existing user to the organization directly (the admin panel, demo data and identity
+    providers through SCIM do; people usually join through an invitation)."""
     access = Access.for_user(acting_user, organization)
     access.require(MANAGE_MEMBERS_PERMISSION)
     check_may_grant(access=access, role=role)
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(organization=organization, user=user, role=role)
+            membership = Membership.objects.create(
+                organization=organization,
+                user=user,
+                role=role,
+                provisioned_by_scim=provisioned_by_scim,
+                scim_external_id=scim_external_id,
+            )
     except IntegrityError as error:
         raise ConflictError(f"{user.email} is already a member of {organization.name}.") from error
     sync_organization_permissions(organization, user_ids=[user.pk])
+    after = {"user": user.email, "role": role}
+    if provisioned_by_scim:
+        after |= {"provisioned_by_scim": True, "scim_external_id": scim_external_id}
     audit_record(
         organization=organization,
         acting_user=acting_user,
         action=AuditAction.MEMBERSHIP_CREATE,
         target=membership,
         principal=user,
-        after={"user": user.email, "role": role},
+        after=after,
     )
     return membership
 
@@ -94,7 +123,7 @@ def membership_change_role(*, membership: Membership, role: str, acting_user) ->
     check_may_grant(access=access, role=role, target_user=membership.user)
     if not access.may_grant_organization_role(membership.role):
         raise TargetDeniedError("You cannot change the role of someone above you.")
-    if membership.role == OrganizationRoleKey.OWNER and owner_count(organization) <= 1:
+    if is_last_owner(membership):
         raise ConflictError("An organization needs at least one Owner: make someone else Owner first.")
     before = membership.role
     membership.role = role

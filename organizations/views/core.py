@@ -16,7 +16,7 @@ def home(request):
     """The site root: the last organization visited, or the first, or the invitation to create one."""
     if not request.user.is_authenticated:
         return redirect("login")
-    memberships = Membership.objects.filter(user=request.user).select_related("organization")
+    memberships = Membership.objects.active().filter(user=request.user).select_related("organization")
     last = request.session.get("last_organization")
     slugs = [m.organization.slug for m in memberships.order_by("organization__name")]
     if last in slugs:
@@ -49,7 +49,7 @@ def organization_create(request):
         else:
             messages.success(request, f"Organization “{organization.name}” created. You are its Owner.")
             return redirect("organizations:home", org_slug=organization.slug)
-    has_organization = Membership.objects.filter(user=request.user).exists()
+    has_organization = Membership.objects.active().filter(user=request.user).exists()
     context = {"form": form, "has_organization": has_organization, "same_name": form.same_name}
     return render(request, "organizations/create.html", context)
 
