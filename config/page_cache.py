@@ -43,6 +43,8 @@ def _key(request, stamp) -> str:
     session = getattr(request.session, "_session", {})
     parts = [
         stamp,
+        request.scheme,
+        request.get_host(),  # pages show absolute links on the address they were asked at
         request.get_full_path(),
         request.user.pk,
         request.session.session_key,

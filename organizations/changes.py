@@ -49,26 +49,38 @@ ACCESS_MODELS = (
     "service_accounts.ServiceAccount",
     "service_accounts.ServiceAccountKey",
 )
-# Writes that change nothing a page shows or shows only as "when" (heartbeats, last use), and
-# bookkeeping of the framework; a page showing them may be up to `page_cache.ENTRY_SECONDS` old.
+# Writes that change nothing a page shows or that are the framework's bookkeeping.
 UNWATCHED_TABLES = frozenset(
     {
         "django_session",
         "axes_accessattempt",
+        "axes_accessattemptexpiration",
         "axes_accessfailurelog",
         "axes_accesslog",
         "django_tasks_database_dbtaskresult",
         "organization_api_idempotencykey",
-        "workspaces_workspaceserver",
     }
 )
+# Updates of only these columns are heartbeats and last uses, shown (if at all) as "when": they move no
+# stamp, so a server's health checks and each API call do not empty the caches. A page showing them
+# may be up to `page_cache.ENTRY_SECONDS` old.
+UNWATCHED_COLUMNS = {
+    "workspaces.WorkspaceServer": {"last_health_at", "last_used_at", "crashes"},
+    "organization_api.PersonalAccessToken": {"last_used_at", "last_used_ip"},
+    "service_accounts.ServiceAccountKey": {"last_used_at", "last_used_ip"},
+    "scim.ScimToken": {"last_used_at", "last_used_ip"},
+    settings.AUTH_USER_MODEL: {"last_login"},
+}
+# Every statement Django writes data with starts so (its own SQL, on every backend it supports). Raw SQL
+# must too, through Django's cursor: a write this does not match moves no stamp.
 _WRITE = re.compile(
     r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[\"`]?(\w+)", re.I
 )
+_SET_COLUMNS = re.compile(r"[\"`](\w+)[\"`]\s*=")
 
 _generations = {ACCESS: 0, DATA: 0}
 _lock = threading.Lock()
-_tables: dict[str, frozenset[str]] = {}
+_tables: dict[str, object] = {}
 
 
 def _access_tables() -> frozenset[str]:
@@ -82,6 +94,24 @@ def _access_tables() -> frozenset[str]:
             )
         _tables["access"] = frozenset(names)
     return _tables["access"]
+
+
+def _heartbeat_columns() -> dict[str, frozenset[str]]:
+    if "heartbeats" not in _tables:
+        _tables["heartbeats"] = {
+            apps.get_model(label)._meta.db_table: frozenset(columns)
+            for label, columns in UNWATCHED_COLUMNS.items()
+        }
+    return _tables["heartbeats"]
+
+
+def _is_heartbeat(table: str, sql: str) -> bool:
+    """An UPDATE of `table` that sets only columns of UNWATCHED_COLUMNS?"""
+    columns = _heartbeat_columns().get(table)
+    if not columns or sql.lstrip()[:6].upper() != "UPDATE":
+        return False
+    set_clause = re.split(r"\sWHERE\s", sql.split(" SET ", 1)[-1], maxsplit=1, flags=re.I)[0]
+    return set(_SET_COLUMNS.findall(set_clause)) <= columns
 
 
 def _epoch_table() -> str:
@@ -107,7 +137,9 @@ def written(table: str, using: str = DEFAULT_DB_ALIAS) -> None:
         bump = _BUMPS[kind]
         if connection.in_atomic_block and any(func is bump for _, func, _ in connection.run_on_commit):
             continue  # one bump per transaction, however many rows it wrote
-        transaction.on_commit(bump, using=using)
+        # Robust: the data is committed whatever happens to the bump; a failed one is logged, and this
+        # process's own count has moved already. Other processes then drop their entries by age.
+        transaction.on_commit(bump, using=using, robust=True)
 
 
 def _epoch_bump(key: str) -> None:
@@ -154,14 +186,15 @@ def _watch(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if sql[:1] in "IUDRiudr " or sql[:1] == "\n":
         match = _WRITE.match(sql)
-        if match:
+        if match and not _is_heartbeat(match.group(1), sql):
             written(match.group(1), context["connection"].alias)
     return result
 
 
 def _watch_connection(connection) -> None:
+    # First in line: `connection.execute_wrapper()` blocks remove the last wrapper when they end.
     if _watch not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_watch)
+        connection.execute_wrappers.insert(0, _watch)
 
 
 def connect() -> None:

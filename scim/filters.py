@@ -44,7 +44,8 @@ USER_FILTERS = {
     "emails": lambda qs, v: qs.filter(user__email__iexact=str(v)),
     "externalid": lambda qs, v: qs.filter(scim_external_id=str(v)),
     "id": lambda qs, v: qs.filter(user_id=int(v)) if str(v).isdigit() else qs.none(),
-    "active": lambda qs, v: qs.filter(deactivated_at__isnull=v is True),
+    # Identity providers send `active eq true`, some `active eq "true"`.
+    "active": lambda qs, v: qs.filter(deactivated_at__isnull=v is True or str(v).lower() == "true"),
 }
 GROUP_FILTERS = {
     "displayname": lambda qs, v: qs.filter(name__iexact=str(v)),

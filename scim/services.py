@@ -28,9 +28,9 @@ from governance.services import (
 )
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
-from organizations.errors import ConflictError, InvalidError, TargetDeniedError
+from organizations.errors import ConflictError, InvalidError, PermissionDeniedError, TargetDeniedError
 from organizations.models import Membership, Organization, Team
-from organizations.roles import MANAGE_MEMBERS, OrganizationRoleKey
+from organizations.roles import MANAGE_MEMBERS, ORGANIZATION_ROLES, OrganizationRoleKey
 from organizations.services import membership_add, team_create, team_update
 from organizations.services.teams import check_may_manage_team
 
@@ -216,8 +216,13 @@ def scim_user_update(*, membership: Membership, changes: UserChanges, acting_use
     user = membership.user
     before, after = {}, {}
     only_here = not Membership.objects.filter(user=user).exclude(organization=organization).exists()
+    # An account this organization's identity provider made and nobody has used yet: changing the
+    # address of any other would let the provider take it over (a password reset to the new address).
     address_is_ours = (
         only_here
+        and membership.provisioned_by_scim
+        and user.last_login is None
+        and not user.has_usable_password()
         and not (user.is_staff or user.is_superuser)
         and membership.organization_role.rank < access.membership.organization_role.rank
     )
@@ -280,6 +285,15 @@ def _members_of(organization: Organization, user_ids) -> list:
     return list(found.values())
 
 
+def _check_team_provisionable(team: Team) -> None:
+    """An identity provider gives no organization role above Member: not through a team either."""
+    if team.role and ORGANIZATION_ROLES[team.role].rank > ORGANIZATION_ROLES[OrganizationRoleKey.MEMBER].rank:
+        raise PermissionDeniedError(
+            f"“{team.name}” makes its members organization {ORGANIZATION_ROLES[team.role].label}s: "
+            "add people to it in Atrium, not through SCIM."
+        )
+
+
 @transaction.atomic
 def scim_group_create(*, organization: Organization, display_name: str, member_ids, acting_user) -> Team:
     """A team named `display_name`, with these members (users of the organization, by SCIM id)."""
@@ -313,7 +327,10 @@ def scim_group_update(
     if member_ids is not None:
         wanted = {str(pk) for pk in member_ids}
         add_ids, remove_ids = wanted - current, current - wanted
-    for user in _members_of(organization, set(add_ids) - current):
+    joining = _members_of(organization, set(add_ids) - current)
+    if joining:
+        _check_team_provisionable(team)
+    for user in joining:
         team_member_add(team=team, user=user, acting_user=acting_user)
     leaving = get_user_model().objects.filter(pk__in=[i for i in set(map(str, remove_ids)) & current])
     for user in leaving:

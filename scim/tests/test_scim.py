@@ -481,3 +481,39 @@ def test_a_teams_page_marks_its_deactivated_members(idp, organization, client, o
     page = client.get(f"/orgs/{organization.slug}/settings/teams/{group_id}/")
     assert page.status_code == 200
     assert "Deactivated" in page.text and "Provisioned by SCIM" in page.text
+
+
+def test_an_existing_account_is_never_moved_to_another_address(idp, make_user, organization):
+    """A person with their own account (a password, or a sign-in) joins through SCIM, but the identity
+    provider cannot move it to another address: a password reset there would hand the account over."""
+    person = make_user("victim@corp.example", display_name="Victim")
+    user_id = idp.post("Users", {"userName": "victim@corp.example"}).json()["id"]
+    idp.patch(f"Users/{user_id}", {"op": "replace", "path": "userName", "value": "attacker@evil.example"})
+    person.refresh_from_db()
+    assert person.email == "victim@corp.example"
+    # An account the identity provider made and nobody used yet follows its address.
+    made = idp.post("Users", {"userName": "new@corp.example"}).json()["id"]
+    idp.patch(f"Users/{made}", {"op": "replace", "path": "userName", "value": "renamed@corp.example"})
+    assert idp.get(f"Users/{made}").json()["userName"] == "renamed@corp.example"
+
+
+def test_a_team_that_gives_an_organization_role_is_not_the_identity_providers(idp, organization, owner):
+    from organizations.services import team_update
+
+    user_id = idp.post("Users", {"userName": "g1@example.com"}).json()["id"]
+    group = idp.post("Groups", {"displayName": "Admins"}).json()
+    team = Team.objects.get(pk=group["id"])
+    team_update(team=team, name=team.name, description="", role="admin", acting_user=owner)
+    response = idp.patch(
+        f"Groups/{group['id']}", {"op": "add", "path": "members", "value": [{"value": user_id}]}
+    )
+    assert response.status_code == 403 and "add people to it in Atrium" in response.json()["detail"]
+    assert not team.members.exists()
+
+
+def test_active_is_filtered_with_or_without_quotes(idp):
+    kept = idp.post("Users", {"userName": "kept@example.com"}).json()["id"]
+    idp.post("Users", {"userName": "gone@example.com", "active": False})
+    for value in ("true", '"true"', '"True"'):
+        listed = idp.get("Users", filter=f"active eq {value}").json()["Resources"]
+        assert kept in [user["id"] for user in listed] and len(listed) == 2, value  # with the owner

@@ -24,8 +24,10 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 from accounts.models import User
 from control_plane.selectors import external_identity_for
@@ -115,6 +117,13 @@ class Command(BaseCommand):
             "1000,100000, grow the same organization and load the pages at each",
         )
         parser.add_argument("--members", type=int, default=100, metavar="N", help="default 100")
+        parser.add_argument(
+            "--audit-events",
+            type=int,
+            default=0,
+            metavar="N",
+            help="grow the organization's audit log to N events (default: what seeding records)",
+        )
         parser.add_argument("--seconds", type=int, default=5, help="wrk's duration per page (default 5)")
         parser.add_argument("--connections", type=int, default=4, help="wrk's connections (default 4)")
         parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
@@ -136,8 +145,8 @@ class Command(BaseCommand):
                 "Run the benchmark with its own settings, which keep it off your database: "
                 "make bench, or DJANGO_SETTINGS_MODULE=config.bench_settings python manage.py bench"
             )
-        if options["members"] < 0:
-            raise CommandError("--members must be 0 or more.")
+        if options["members"] < 0 or options["audit_events"] < 0:
+            raise CommandError("--members and --audit-events must be 0 or more.")
         if shutil.which("wrk") is None:
             raise CommandError("wrk is not installed: apt-get install -y wrk (make bench does it as root).")
         bench_dir = Path(settings.BENCH_DIR)
@@ -150,6 +159,7 @@ class Command(BaseCommand):
                 options["workspaces"] if isinstance(options["workspaces"], list) else [options["workspaces"]]
             )
             world = self._seed(workspaces=sizes[0], members=options["members"])
+            self._audit_log_grow(world.organization, world.owner, options["audit_events"])
             servers_dir = Path(settings.ATRIUM_WORKSPACE_SERVERS_DIR)
             with BenchProcesses(bench_dir / "logs", servers_dir=servers_dir) as processes:
                 base_url = self._web_start(processes, web_workers=options["web_workers"])
@@ -190,6 +200,28 @@ class Command(BaseCommand):
         self.stdout.write(f"Database: {_database_label()}; migrating and collecting static files…")
         call_command("migrate", verbosity=0, interactive=False)
         call_command("collectstatic", verbosity=0, interactive=False)
+
+    def _audit_log_grow(self, organization, owner, events: int, batch: int = 20_000) -> None:
+        """Grow the audit log to `events` with varied made-up events (bulk, no audit of its own)."""
+        started = time.monotonic()
+        missing = events - AuditEvent.objects.filter(organization=organization).count()
+        for offset in range(0, max(missing, 0), batch):
+            AuditEvent.objects.bulk_create(
+                AuditEvent(
+                    organization=organization,
+                    actor=owner,
+                    actor_email=owner.email,
+                    action=("workspace.update", "membership.role_change", "team.member_add")[i % 3],
+                    target_type="workspace",
+                    target_id=str(i),
+                    target_label=f"bench-event-{i}",
+                    before={"n": i},
+                    after={"n": i + 1},
+                )
+                for i in range(offset, min(offset + batch, missing))
+            )
+        if missing > 0:
+            self.stdout.write(f"Audit log grown to {events:,} events in {time.monotonic() - started:.1f} s")
 
     def _seed(self, *, workspaces: int, members: int) -> BenchWorld:
         started = time.monotonic()
@@ -501,13 +533,15 @@ def _database_label() -> str:
 
 
 def _session_cookie(user) -> str:
-    """A logged-in session for `user`, as Django's login() would store it, as a Cookie header."""
+    """A logged-in session for `user`, as Django's login() would store it, as a Cookie header, with the
+    CSRF cookie a browser keeps (without it every page would sign its forms with a new secret)."""
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    csrf_secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
 
 
 def _free_workspace_id(prefix: str) -> str:
