@@ -10,7 +10,7 @@ from service_accounts.services import service_account_key_is_usable
 from workspaces.models import Workspace, WorkspaceStatus
 from workspaces.selectors import workspace_list_for_user
 
-from .models import AccessToken, DeviceStatus, ExternalIdentity, TokenKind
+from .models import AccessToken, Device, DeviceStatus, ExternalIdentity, TokenKind
 from .tokens import token_decode
 
 # Workspaces whose server may talk to the control plane.
@@ -97,3 +97,14 @@ def workspaces_for_lookup(*, user, name: str = "", url: str = "", organization_i
         if accesses[workspace.organization_id].can_see(workspace):
             found.append(workspace)
     return found
+
+
+def device_list_for_user(user):
+    """The command lines the person logged in (or tried to), newest first, with their workspaces."""
+    return (
+        Device.objects.filter(
+            user=user, status__in=[DeviceStatus.APPROVED, DeviceStatus.REVOKED, DeviceStatus.DENIED]
+        )
+        .select_related("workspace__organization")
+        .order_by("-created_at")
+    )

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from workspaces.models import ZENML_CONTROL_PLANE_PATH
 
-from .views import api, pages, workspace_pages
+from .views import api, devices, pages, workspace_pages
 
 app_name = "control_plane"
 
@@ -31,6 +31,8 @@ api_urlpatterns = [
 urlpatterns = [
     path(ZENML_CONTROL_PLANE_PATH.strip("/") + "/", include(api_urlpatterns)),
     path("devices/verify/", pages.device_verify, name="device_verify"),
+    path("accounts/devices/", devices.device_list, name="devices"),
+    path("accounts/devices/<uuid:device_id>/logout/", devices.device_logout, name="device_logout"),
     path("api/auth/login", pages.browser_login, name="browser_login"),
     # Inside a workspace: what its ZenML server holds, read as the viewer
     path("w/<str:workspace_slug>/pipelines/", workspace_pages.pipeline_list, name="pipelines"),
