@@ -52,7 +52,11 @@ class AccessReviewQuery(PageQuery):
     )
 
 
-@router.get("/organizations/{org}/access-reviews", response={200: AccessReviewDuePage, **ERRORS})
+@router.get(
+    "/organizations/{org}/access-reviews",
+    response={200: AccessReviewDuePage, **ERRORS},
+    summary="List the access reviews due",
+)
 def access_review_due_list(request, org: str, query: Query[AccessReviewQuery]):
     """The workspaces whose access the caller reviews (their Admins, and organization Admins: the same
     workspaces the organization home lists under "Access reviews overdue"), soonest due first, each
@@ -98,7 +102,11 @@ def _review_json(workspace, reviewer) -> dict:
     }
 
 
-@router.get("/workspaces/{workspace_id}/access-review", response={200: AccessReviewOut, **ERRORS})
+@router.get(
+    "/workspaces/{workspace_id}/access-review",
+    response={200: AccessReviewOut, **ERRORS},
+    summary="Read a workspace's access review",
+)
 def access_review_get(request, workspace_id: str):
     """Who holds access to the workspace, as its access-review page lists it (direct holders, then the
     organization's Owners and Admins, which are reviewed on the Members page), its cadence and due date,
@@ -110,6 +118,7 @@ def access_review_get(request, workspace_id: str):
 @router.post(
     "/workspaces/{workspace_id}/access-review",
     response={201: AccessReviewSummaryOut, **WRITE_ERRORS},
+    summary="Complete a workspace's access review",
 )
 def access_review_post(request, workspace_id: str, payload: AccessReviewCompleteIn):
     """Complete the workspace's access review: keep or remove each decidable role assignment (with an
@@ -125,6 +134,7 @@ def access_review_post(request, workspace_id: str, payload: AccessReviewComplete
 @router.patch(
     "/organizations/{org}/dimensions/{key}/values/{value}",
     response={200: DimensionValuePolicyOut, **WRITE_ERRORS},
+    summary="Change a dimension value's policy",
 )
 def dimension_value_policy_patch(request, org: str, key: str, value: str, payload: DimensionValuePolicyIn):
     """Change a value's policy: `protected`, `review_cadence_days`, `grantable_roles` (the fields sent;

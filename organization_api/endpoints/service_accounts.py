@@ -36,11 +36,13 @@ from ..schemas import (
 from .common import ERRORS, WRITE_ERRORS, offset_page, organization_access
 
 router = Router(tags=["service accounts"])
-# Reading the pages needs it (writes are the services' to refuse).
+# What the service accounts pages need to be opened at all, for reads and writes alike.
 PERMISSION = f"organizations.{MANAGE_MEMBERS}"
 
 
 def _manager_access(request, org: str):
+    """The caller's access, if they may open the service accounts pages (their `organization_view`
+    gate); each write's service then checks again."""
     access = organization_access(request, org)
     access.require(PERMISSION)
     return access
@@ -81,7 +83,11 @@ def _key(access, service_account_id: int, key_id: int):
     return key
 
 
-@router.get("/organizations/{org}/service-accounts", response={200: ServiceAccountPage, **ERRORS})
+@router.get(
+    "/organizations/{org}/service-accounts",
+    response={200: ServiceAccountPage, **ERRORS},
+    summary="List service accounts",
+)
 def service_account_list_get(request, org: str, query: Query[PageQuery]):
     """The organization's service accounts by name, active or not, with their organization role; for
     those who manage members, as the service accounts page."""
@@ -90,11 +96,15 @@ def service_account_list_get(request, org: str, query: Query[PageQuery]):
     return offset_page(request, rows, offset=query.offset, limit=query.limit, to_json=service_account_json)
 
 
-@router.post("/organizations/{org}/service-accounts", response={201: ServiceAccountOut, **WRITE_ERRORS})
+@router.post(
+    "/organizations/{org}/service-accounts",
+    response={201: ServiceAccountOut, **WRITE_ERRORS},
+    summary="Create a service account",
+)
 def service_account_post(request, org: str, payload: ServiceAccountCreateIn):
     """Create a service account holding an organization role (any but owner, and none above the
     caller's). It has no key yet: POST …/keys gives it one."""
-    access = organization_access(request, org)
+    access = _manager_access(request, org)
     service_account = service_account_create(
         organization=access.organization, name=payload.name, description=payload.description,
         role=payload.role, acting_user=request.auth,
@@ -103,21 +113,25 @@ def service_account_post(request, org: str, payload: ServiceAccountCreateIn):
 
 
 @router.get(
-    "/organizations/{org}/service-accounts/{service_account_id}", response={200: ServiceAccountOut, **ERRORS}
+    "/organizations/{org}/service-accounts/{service_account_id}",
+    response={200: ServiceAccountOut, **ERRORS},
+    summary="Read a service account",
 )
 def service_account_get_one(request, org: str, service_account_id: int):
+    """One service account with its organization role, for those who manage members."""
     return _detail(_manager_access(request, org), service_account_id)
 
 
 @router.patch(
     "/organizations/{org}/service-accounts/{service_account_id}",
     response={200: ServiceAccountOut, **WRITE_ERRORS},
+    summary="Deactivate or reactivate a service account",
 )
 def service_account_patch(request, org: str, service_account_id: int, payload: ServiceAccountPatchIn):
     """Deactivate (`active: false`: its keys stop at their next call) or reactivate (`active: true`: its
     keys neither revoked nor rotated out work again) a service account, as its page's button does. Its
     organization role is changed as any member's, with PATCH …/members/{id}."""
-    access = organization_access(request, org)
+    access = _manager_access(request, org)
     service_account = _service_account(access, service_account_id)
     if payload.active is False:
         service_account_deactivate(service_account=service_account, acting_user=request.auth)
@@ -127,12 +141,14 @@ def service_account_patch(request, org: str, service_account_id: int, payload: S
 
 
 @router.delete(
-    "/organizations/{org}/service-accounts/{service_account_id}", response={204: None, **WRITE_ERRORS}
+    "/organizations/{org}/service-accounts/{service_account_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Deactivate a service account",
 )
 def service_account_delete(request, org: str, service_account_id: int):
     """Deactivate the service account, as its page does (service accounts are never deleted, so the
     audit trail keeps naming them); PATCH `active: true` brings it back."""
-    access = organization_access(request, org)
+    access = _manager_access(request, org)
     service_account_deactivate(
         service_account=_service_account(access, service_account_id), acting_user=request.auth
     )
@@ -142,6 +158,7 @@ def service_account_delete(request, org: str, service_account_id: int):
 @router.get(
     "/organizations/{org}/service-accounts/{service_account_id}/keys",
     response={200: ServiceAccountKeyPage, **ERRORS},
+    summary="List a service account's keys",
 )
 def service_account_key_list(request, org: str, service_account_id: int, query: Query[PageQuery]):
     """The service account's keys, newest first, revoked and rotated-out ones too (never the keys themselves)."""
@@ -156,10 +173,11 @@ def service_account_key_list(request, org: str, service_account_id: int, query: 
 @router.post(
     "/organizations/{org}/service-accounts/{service_account_id}/keys",
     response={201: ServiceAccountKeyCreatedOut, **WRITE_ERRORS},
+    summary="Create a service account key",
 )
 def service_account_key_post(request, org: str, service_account_id: int, payload: ServiceAccountKeyCreateIn):
     """A new API key for an active service account. `key` is in this answer only: keep it now."""
-    access = organization_access(request, org)
+    access = _manager_access(request, org)
     key, secret = service_account_key_create(
         service_account=_service_account(access, service_account_id),
         name=payload.name,
@@ -171,13 +189,14 @@ def service_account_key_post(request, org: str, service_account_id: int, payload
 @router.post(
     "/organizations/{org}/service-accounts/{service_account_id}/keys/{key_id}/rotate",
     response={201: ServiceAccountKeyCreatedOut, **WRITE_ERRORS},
+    summary="Rotate a service account key",
 )
 def service_account_key_rotate_post(
     request, org: str, service_account_id: int, key_id: int, payload: ServiceAccountKeyRotateIn
 ):
     """Replace an active key by a new one (in this answer only). The old key keeps working for
     `grace_hours` (24 by default, 0–168), so jobs can move over, then stops at its next call."""
-    access = organization_access(request, org)
+    access = _manager_access(request, org)
     key, secret = service_account_key_rotate(
         key=_key(access, service_account_id, key_id), acting_user=request.auth,
         grace_period=timedelta(hours=payload.grace_hours),
@@ -188,9 +207,10 @@ def service_account_key_rotate_post(
 @router.delete(
     "/organizations/{org}/service-accounts/{service_account_id}/keys/{key_id}",
     response={204: None, **WRITE_ERRORS},
+    summary="Revoke a service account key",
 )
 def service_account_key_delete(request, org: str, service_account_id: int, key_id: int):
     """Revoke a key now: it stops working at its next call. Revoking a revoked key changes nothing."""
-    access = organization_access(request, org)
+    access = _manager_access(request, org)
     service_account_key_revoke(key=_key(access, service_account_id, key_id), acting_user=request.auth)
     return Status(204, None)

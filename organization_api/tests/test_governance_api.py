@@ -33,6 +33,7 @@ OPERATIONS = [
     ("POST", "organizations/{org}/service-accounts", {"name": "matrix-bot"}, "organizations.manage_members"),
     ("GET", "organizations/{org}/service-accounts/{sa}", None, "organizations.manage_members"),
     ("PATCH", "organizations/{org}/service-accounts/{sa}", {"active": False}, "organizations.manage_members"),
+    ("PATCH", "organizations/{org}/service-accounts/{sa}", {}, "organizations.manage_members"),
     ("DELETE", "organizations/{org}/service-accounts/{sa}", None, "organizations.manage_members"),
     ("GET", "organizations/{org}/service-accounts/{sa}/keys", None, "organizations.manage_members"),
     ("POST", "organizations/{org}/service-accounts/{sa}/keys", {"name": "CI"}, "organizations.manage_members"),
