@@ -133,6 +133,17 @@ def dimension_value_json(value) -> dict:
     }
 
 
+def access_review_due_json(workspace, *, now) -> dict:
+    due = workspace.access_review_due_at
+    return {
+        "workspace": workspace.slug,
+        "name": workspace.display_name,
+        "due_at": due,
+        "overdue": due is not None and due <= now,
+        "last_reviewed_at": workspace.access_reviewed_at,
+    }
+
+
 def access_review_summary_json(review) -> dict:
     return {
         "id": review.pk,

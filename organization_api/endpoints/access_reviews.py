@@ -5,22 +5,21 @@ access reviews are due, a workspace's review as its page shows it, and completin
 Completing a review and changing a policy are the pages' services (`access_review_complete`,
 `dimension_value_policy_update`), which decide who may; reads ask the same checks the pages ask."""
 
-from datetime import timedelta
+from functools import partial
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Status
 
-from governance.attention import administered
 from governance.services import dimension_value_policy_update
 from organizations.errors import NotFoundError
 from organizations.models import DimensionValue
 from workspaces.access_reviews import access_review_list, access_review_rows
-from workspaces.policies import review_overdue_q, workspace_review_cadence
+from workspaces.policies import workspace_review_cadence
 from workspaces.roles import MANAGE_WORKSPACE_MEMBERS
-from workspaces.selectors import workspace_list_for_user
 from workspaces.services.access_reviews import access_review_complete, check_may_review
 
 from ..representations import (
+    access_review_due_json,
     access_review_row_json,
     access_review_summary_json,
     dimension_value_json,
@@ -34,11 +33,10 @@ from ..schemas import (
     DimensionValuePolicyOut,
     PageQuery,
 )
+from ..selectors import access_reviews_due
 from .common import ERRORS, WRITE_ERRORS, offset_page, organization_access, workspace_for
 
 router = Router(tags=["access reviews and policies"])
-# A review is "due" this long before its due date, so reviewers can plan before it is overdue.
-DUE_SOON = timedelta(days=30)
 # Who may open a workspace's review at all (as its page); `check_may_review` then decides.
 REVIEW_PERMISSION = f"workspaces.{MANAGE_WORKSPACE_MEMBERS}"
 RECENT_REVIEWS = 20  # as many past reviews as the page shows
@@ -62,25 +60,9 @@ def access_review_due_list(request, org: str, query: Query[AccessReviewQuery]):
     workspaces the organization home lists under "Access reviews overdue"), soonest due first, each
     with its due date and last review. Others get an empty list: they review nothing."""
     access = organization_access(request, org)
-    visible = workspace_list_for_user(organization=access.organization, access=access).prefetch_related(None)
-    rows = administered(visible, access)
     now = timezone.now()
-    if query.status == "overdue":
-        rows = rows.filter(review_overdue_q(now))
-    elif query.status == "due":
-        rows = rows.filter(access_review_due_at__gt=now, access_review_due_at__lte=now + DUE_SOON)
-    rows = rows.order_by("access_review_due_at", "slug")
-
-    def to_json(workspace) -> dict:
-        due = workspace.access_review_due_at
-        return {
-            "workspace": workspace.slug,
-            "name": workspace.display_name,
-            "due_at": due,
-            "overdue": due is not None and due <= now,
-            "last_reviewed_at": workspace.access_reviewed_at,
-        }
-
+    rows = access_reviews_due(access=access, status=query.status, now=now)
+    to_json = partial(access_review_due_json, now=now)
     return offset_page(request, rows, offset=query.offset, limit=query.limit, to_json=to_json)
 
 
