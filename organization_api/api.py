@@ -9,7 +9,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from .auth import BrowserSessionAuth, PersonalAccessTokenAuth
-from .endpoints import organization_resources, organizations, workspaces
+from .endpoints import access_reviews, organization_resources, organizations, service_accounts, workspaces
 from .errors import install_error_handlers
 from .throttling import CredentialRateThrottle
 
@@ -35,3 +35,5 @@ install_error_handlers(api)
 api.add_router(f"/{API_VERSION}/", organizations.router)
 api.add_router(f"/{API_VERSION}/", organization_resources.router)
 api.add_router(f"/{API_VERSION}/", workspaces.router)
+api.add_router(f"/{API_VERSION}/", access_reviews.router)
+api.add_router(f"/{API_VERSION}/", service_accounts.router)

@@ -119,3 +119,91 @@ def audit_event_json(event) -> dict:
         "after": event.after,
         "ip_address": event.ip_address,
     }
+
+
+def dimension_value_json(value) -> dict:
+    """A dimension value with its policy (`workspaces.policies` reads it for the workspaces holding it)."""
+    return {
+        "value": value.value,
+        "label": value.label,
+        "color": value.color,
+        "protected": value.protected,
+        "review_cadence_days": value.review_cadence_days,
+        "grantable_roles": list(value.grantable_roles),
+    }
+
+
+def access_review_due_json(workspace, *, now) -> dict:
+    due = workspace.access_review_due_at
+    return {
+        "workspace": workspace.slug,
+        "name": workspace.display_name,
+        "due_at": due,
+        "overdue": due is not None and due <= now,
+        "last_reviewed_at": workspace.access_reviewed_at,
+    }
+
+
+def access_review_summary_json(review) -> dict:
+    return {
+        "id": review.pk,
+        "reviewer": review.reviewer_email,
+        "completed_at": review.completed_at,
+        "was_due_at": review.was_due_at,
+        "next_due_at": review.next_due_at,
+        "cadence_days": review.cadence_days,
+        "kept": review.kept,
+        "removed": review.removed,
+    }
+
+
+def access_review_row_json(row) -> dict:
+    """A `workspaces.access_reviews.ReviewRow`: one holder of access, as the review page lists it."""
+    return {
+        "assignment": row.assignment.pk if row.assignment is not None else None,
+        "principal_type": row.principal_type,
+        "name": row.name,
+        "email": row.email,
+        "role": row.role,
+        "source": row.source,
+        "until": row.until,
+        "granted_by": row.granted_by,
+        "granted_at": row.granted_at,
+        "last_activity": row.last_activity,
+        "decidable": row.decidable,
+        "allowed_by_policy": row.allowed_by_policy,
+    }
+
+
+def service_account_key_json(key, *, secret: str | None = None) -> dict:
+    data = {
+        "id": key.pk,
+        "name": key.name,
+        "hint": key.hint,
+        "status": key.status,
+        "created_at": key.created_at,
+        "expires_at": key.expires_at,
+        "rotated_to": key.rotated_to_id,
+        "last_used_at": key.last_used_at,
+        "last_used_ip": key.last_used_ip,
+        "revoked_at": key.revoked_at,
+    }
+    if secret is not None:
+        data["key"] = secret
+    return data
+
+
+def service_account_json(service_account) -> dict:
+    """A service account from `service_accounts.selectors.service_account_list` (keys prefetched), with
+    `role` annotated."""
+    return {
+        "id": service_account.pk,
+        "name": service_account.name,
+        "description": service_account.description,
+        "active": service_account.active,
+        "role": service_account.role,
+        "user": user_json(service_account.user),
+        "created_by": service_account.created_by.email if service_account.created_by else None,
+        "created_at": service_account.created_at,
+        "keys_usable": sum(1 for key in service_account.keys.all() if key.status in {"active", "rotating"}),
+    }

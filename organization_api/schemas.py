@@ -233,9 +233,163 @@ class DimensionValueOut(Schema):
     color: str
 
 
+class DimensionValuePolicyOut(DimensionValueOut):
+    protected: bool = Field(description="Workspaces holding it are protected.")
+    review_cadence_days: int | None = Field(
+        description="Workspaces holding it are reviewed at least this often (days); null: no cadence of its own."
+    )
+    grantable_roles: list[str] = Field(
+        description="The workspace roles that may be granted where it is held; empty: every role."
+    )
+
+
+class DimensionValuePolicyIn(_Input):
+    protected: bool | None = None
+    review_cadence_days: int | None = Field(
+        None, description="Days (1–3650); null removes the value's cadence. Absent: unchanged."
+    )
+    grantable_roles: list[str] | None = Field(
+        None,
+        description="Predefined workspace role keys; an empty list allows every role. Absent: unchanged.",
+    )
+
+
 class DimensionOut(Schema):
     key: str
     name: str
     required: bool = Field(description="Every new workspace needs a value of it.")
     follows_teams: bool = Field(description="Its values are the organization's teams.")
-    values: list[DimensionValueOut]
+    values: list[DimensionValuePolicyOut]
+
+
+# --- Access reviews ---------------------------------------------------------------------------------
+
+
+class AccessReviewSummaryOut(Schema):
+    id: int
+    reviewer: str = Field(description="The reviewer's e-mail address.")
+    completed_at: datetime
+    was_due_at: datetime | None
+    next_due_at: datetime | None
+    cadence_days: int
+    kept: int
+    removed: int
+
+
+class AccessReviewDueOut(Schema):
+    workspace: str = Field(description="The workspace ID.")
+    name: str
+    due_at: datetime | None = Field(description="When its next access review is due.")
+    overdue: bool
+    last_reviewed_at: datetime | None
+
+
+class AccessReviewDuePage(Schema):
+    items: list[AccessReviewDueOut]
+    count: int
+    next: str | None
+
+
+class AccessReviewRowOut(Schema):
+    assignment: int | None = Field(
+        description="The role assignment's id, to decide on in `decisions`; null for an organization role."
+    )
+    principal_type: str = Field(description="user or team")
+    name: str
+    email: str
+    role: str
+    source: str = Field(description="direct, team or organization role")
+    until: str = Field(description="The day the role ends (ISO date), or empty.")
+    granted_by: str
+    granted_at: datetime | None
+    last_activity: datetime | None
+    decidable: bool = Field(description="False for the reviewer's own access and organization roles.")
+    allowed_by_policy: bool = Field(
+        description="False when the workspace's labels no longer allow this role."
+    )
+
+
+class AccessReviewOut(Schema):
+    workspace: str
+    due_at: datetime | None
+    cadence_days: int
+    rows: list[AccessReviewRowOut]
+    reviews: list[AccessReviewSummaryOut] = Field(description="The last 20 completed reviews, newest first.")
+
+
+class AccessReviewDecisionIn(_Input):
+    assignment: int = Field(description="A role assignment's id, from `rows`.")
+    decision: str = Field(description="keep or remove")
+    reason: str = ""
+
+
+class AccessReviewCompleteIn(_Input):
+    decisions: list[AccessReviewDecisionIn] = Field(
+        description="One decision for every decidable row, none for the others."
+    )
+
+
+# --- Service accounts ---------------------------------------------------------------------------------
+
+
+class ServiceAccountKeyOut(Schema):
+    id: int
+    name: str
+    hint: str = Field(description="The key's first characters, to recognise it.")
+    status: str = Field(description="active, rotating (in its grace period), expired or revoked")
+    created_at: datetime
+    expires_at: datetime | None = Field(description="The end of its grace period, once rotated.")
+    rotated_to: int | None = Field(description="The id of its successor, once rotated.")
+    last_used_at: datetime | None
+    last_used_ip: str | None
+    revoked_at: datetime | None
+
+
+class ServiceAccountKeyCreatedOut(ServiceAccountKeyOut):
+    key: str = Field(description="The key itself (ZENPROKEY_…): shown only in this answer, never again.")
+
+
+class ServiceAccountKeyPage(Schema):
+    items: list[ServiceAccountKeyOut]
+    count: int
+    next: str | None
+
+
+class ServiceAccountOut(Schema):
+    id: int
+    name: str
+    description: str
+    active: bool
+    role: str | None = Field(description="Its organization role.")
+    user: UserOut = Field(description="The user it acts as (for role assignments and teams).")
+    created_by: str | None
+    created_at: datetime
+    keys_usable: int = Field(description="How many of its keys still authenticate.")
+
+
+class ServiceAccountPage(Schema):
+    items: list[ServiceAccountOut]
+    count: int
+    next: str | None
+
+
+class ServiceAccountCreateIn(_Input):
+    name: str
+    description: str = ""
+    role: str = Field("member", description="An organization role other than owner.")
+
+
+class ServiceAccountPatchIn(_Input):
+    active: bool | None = Field(
+        None, description="false deactivates it (its keys stop), true reactivates it."
+    )
+
+
+class ServiceAccountKeyCreateIn(_Input):
+    name: str = Field(description="Where the key is kept, e.g. “GitHub Actions”.")
+
+
+class ServiceAccountKeyRotateIn(_Input):
+    grace_hours: int = Field(
+        24, ge=0, le=168, description="How long the old key keeps working (hours, 0–168)."
+    )

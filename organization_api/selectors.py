@@ -1,16 +1,23 @@
 """Reads for the organization API that go beyond the apps' own selectors: the API's filters over the
 workspaces a person may see (the seeing itself is `workspaces.selectors.workspace_list_for_user`'s)."""
 
+from datetime import datetime, timedelta
+
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from governance.attention import administered
 from organizations.access import VIEW_WORKSPACE_PERMISSION, Access
 from organizations.errors import InvalidError
 from organizations.models import DimensionValue, Membership, Organization
 from workspaces.models import Workspace, WorkspaceLabel
+from workspaces.policies import review_overdue_q
 from workspaces.selectors import workspace_list_for_user
 
 from .models import PersonalAccessToken
+
+# A review is "due" this long before its due date, so reviewers can plan before it is overdue.
+REVIEW_DUE_SOON = timedelta(days=30)
 
 
 def personal_access_token_list(*, user) -> QuerySet[PersonalAccessToken]:
@@ -90,3 +97,19 @@ def dimension_values_for_labels(
             )
         values.append(found[(dimension, value)])
     return values
+
+
+def access_reviews_due(*, access: Access, status: str, now: datetime) -> QuerySet[Workspace]:
+    """The workspaces of `access.organization` whose access its user reviews (those they may see and
+    administer: the organization home's "Access reviews overdue" rule, `governance.attention`), soonest
+    due first. `status`: "overdue" (the due date has passed), "due" (due within `REVIEW_DUE_SOON`, not yet
+    overdue) or "all"."""
+    visible = workspace_list_for_user(organization=access.organization, access=access).prefetch_related(None)
+    workspaces = administered(visible, access)
+    if status == "overdue":
+        workspaces = workspaces.filter(review_overdue_q(now))
+    elif status == "due":
+        workspaces = workspaces.filter(
+            access_review_due_at__gt=now, access_review_due_at__lte=now + REVIEW_DUE_SOON
+        )
+    return workspaces.order_by("access_review_due_at", "slug")

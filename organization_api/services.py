@@ -1,9 +1,11 @@
 """Creating, using and revoking personal access tokens.
 
 A token belongs to one person and acts only as them, so only its owner may create, see or revoke it;
-another person's token answers not_found. Tokens belong to no organization, so these writes have no
-organization audit trail: what the token then does in an organization is audited there, as the token
-(`organizations.audit.audit_credential`).
+another person's token answers not_found. A token belongs to no organization but reaches every one its
+owner belongs to, and Atrium has no account-level audit trail (every audit event belongs to one
+organization), so creating and revoking one is audited in each organization the owner is an active
+member of: each organization's admins see the credentials that can act in it. What the token then does
+in an organization is audited there, as the token (`organizations.audit.audit_credential`).
 """
 
 from datetime import datetime, timedelta
@@ -14,6 +16,7 @@ from django.utils import timezone
 from organizations.access import Access
 from organizations.audit import AuditAction, audit_record
 from organizations.errors import InvalidError, NotFoundError
+from organizations.models import Membership
 from organizations.roles import MANAGE_POLICIES
 
 from .models import PersonalAccessToken, TokenPolicy
@@ -62,7 +65,26 @@ def personal_access_token_create(
         created_at=now,
         expires_at=expires_at,
     )
+    _audit_in_every_organization(
+        token,
+        AuditAction.PERSONAL_ACCESS_TOKEN_CREATE,
+        after={"name": token.name, "hint": token.hint, "expires_at": expires_at.isoformat()},
+    )
     return token, secret
+
+
+def _audit_in_every_organization(token: PersonalAccessToken, action: str, *, after: dict) -> None:
+    """Record `action` on `token` in each organization its owner is an active member of (the token
+    can act in each of them; a deactivated membership cannot, so its organization is not told)."""
+    memberships = Membership.objects.active().filter(user_id=token.user_id).select_related("organization")
+    for membership in memberships:
+        audit_record(
+            organization=membership.organization,
+            acting_user=token.user,
+            action=action,
+            target=token,
+            after=after,
+        )
 
 
 @transaction.atomic
@@ -79,6 +101,9 @@ def personal_access_token_revoke(*, token_id: int, acting_user) -> PersonalAcces
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        _audit_in_every_organization(
+            token, AuditAction.PERSONAL_ACCESS_TOKEN_REVOKE, after={"name": token.name, "hint": token.hint}
+        )
     return token
 
 

@@ -126,6 +126,8 @@ class AuditAction(models.TextChoices):
     SERVICE_ACCOUNT_KEY_REVOKE = "service_account_key.revoke", "Service-account API key revoked"
     SCIM_TOKEN_CREATE = "scim_token.create", "SCIM token created"
     SCIM_TOKEN_REVOKE = "scim_token.revoke", "SCIM token revoked"
+    PERSONAL_ACCESS_TOKEN_CREATE = "personal_access_token.create", "Personal access token created"
+    PERSONAL_ACCESS_TOKEN_REVOKE = "personal_access_token.revoke", "Personal access token revoked"
 
 
 # The stable type names of audit targets and principals, by model (`app_label.model_name`).
@@ -145,6 +147,7 @@ AUDIT_OBJECT_TYPES = {
     "service_accounts.serviceaccount": "service_account",
     "service_accounts.serviceaccountkey": "service_account_key",
     "scim.scimtoken": "scim_token",
+    "organization_api.personalaccesstoken": "personal_access_token",
 }
 
 

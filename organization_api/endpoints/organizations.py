@@ -6,7 +6,7 @@ from governance.selectors import dimension_list_with_usage
 from organizations.services import organization_create, organization_update
 
 from ..models import TokenPolicy
-from ..representations import organization_json
+from ..representations import dimension_value_json, organization_json
 from ..schemas import (
     DimensionOut,
     OrganizationCreateIn,
@@ -84,7 +84,9 @@ def token_policy_patch(request, org: str, payload: TokenPolicyIn):
 def dimension_list(request, org: str):
     """The dimensions workspaces are labelled by, with their values, in order: what `labels` of a
     workspace and the `label` filter accept. Any member may read them (the workspace list shows them);
-    changing them is the dimensions page's, for those who manage policies."""
+    each value comes with its policy (protected, review cadence, grantable roles), which
+    `PATCH …/dimensions/{key}/values/{value}` changes; the dimensions themselves are changed on the
+    dimensions page, by those who manage policies."""
     access = organization_access(request, org)
     return [
         {
@@ -92,10 +94,7 @@ def dimension_list(request, org: str):
             "name": dimension.name,
             "required": dimension.required,
             "follows_teams": dimension.follows_teams,
-            "values": [
-                {"value": value.value, "label": value.label, "color": value.color}
-                for value in dimension.values.all()
-            ],
+            "values": [dimension_value_json(value) for value in dimension.values.all()],
         }
         for dimension in dimension_list_with_usage(organization=access.organization)
     ]

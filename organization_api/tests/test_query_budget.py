@@ -117,3 +117,78 @@ def test_organization_lists_queries_do_not_grow(api_as, owner, organization, mak
     _grow(organization, owner, 150, 3)
     many, body = _queries(api, url)
     assert few == many <= BUDGET, f"{few} queries for a few rows, {many} for many"
+
+
+def test_access_review_list_queries_do_not_grow(api_as, owner, organization, make_user):
+    """As an organization Owner (every workspace) and as a workspace Admin (those they administer)."""
+    from organizations.services import membership_add
+    from workspaces.models import Workspace
+    from workspaces.services import workspace_role_assign
+
+    admin = make_user("reviewer@example.com")
+    membership_add(organization=organization, user=admin, role="member", acting_user=owner)
+    apis = {"owner": api_as(owner), "workspace admin": api_as(admin)}
+    url = f"organizations/{organization.slug}/access-reviews?limit=100"
+    counts = {persona: [] for persona in apis}
+    for count, start in [(5, 0), (150, 5)]:
+        _seed(organization, owner, count, start=start)
+        for workspace in Workspace.objects.filter(slug__startswith="bulk-").exclude(
+            role_assignments__user=admin
+        ):
+            workspace_role_assign(workspace=workspace, user=admin, role="admin", acting_user=owner)
+        for persona, api in apis.items():
+            queries, body = _queries(api, url)
+            assert len(body["items"]) == min(count + start, 100)
+            counts[persona].append(queries)
+    for persona, (few, many) in counts.items():
+        assert few == many <= BUDGET, f"{persona}: {few} queries for a few workspaces, {many} for hundreds"
+
+
+def _grow_service_accounts(organization, owner, n, start):
+    """`n` more service accounts (their users and memberships), each with two keys."""
+    from accounts.models import User
+    from organizations.models import Membership
+    from service_accounts.models import ServiceAccount, ServiceAccountKey
+
+    users = User.objects.bulk_create(
+        User(email=f"sa-{k}@service-accounts.invalid", is_service_account=True)
+        for k in range(start, start + n)
+    )
+    Membership.objects.bulk_create(
+        Membership(organization=organization, user=u, role="member") for u in users
+    )
+    accounts = ServiceAccount.objects.bulk_create(
+        ServiceAccount(organization=organization, user=u, name=f"bot-{k}", created_by=owner)
+        for k, u in enumerate(users, start)
+    )
+    ServiceAccountKey.objects.bulk_create(
+        ServiceAccountKey(
+            service_account=a, name=f"key {j}", key_hash=f"{a.pk:060d}{j:04d}", hint="ZENPROKEY_x"
+        )
+        for a in accounts
+        for j in range(2)
+    )
+    return accounts
+
+
+def test_service_account_lists_queries_do_not_grow(api_as, owner, organization):
+    api = api_as(owner)
+    first = _grow_service_accounts(organization, owner, 3, 0)[0]
+    lists = {
+        "accounts": f"organizations/{organization.slug}/service-accounts?limit=100",
+        "keys": f"organizations/{organization.slug}/service-accounts/{first.pk}/keys?limit=100",
+    }
+    few = {name: _queries(api, url)[0] for name, url in lists.items()}
+    _grow_service_accounts(organization, owner, 150, 3)
+    from service_accounts.models import ServiceAccountKey
+
+    ServiceAccountKey.objects.bulk_create(
+        ServiceAccountKey(
+            service_account=first, name=f"more {j}", key_hash=f"m{first.pk:058d}{j:05d}", hint="x"
+        )
+        for j in range(150)
+    )
+    for name, url in lists.items():
+        many, body = _queries(api, url)
+        assert len(body["items"]) == 100
+        assert few[name] == many <= BUDGET, f"{name}: {few[name]} queries for a few rows, {many} for many"
