@@ -27,7 +27,8 @@ def test_saves_updates_bulk_writes_and_raw_sql_move_the_stamps(organization, own
     def raw():
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE organizations_organization SET description = 'raw' WHERE slug = %s", [organization.slug]
+                "UPDATE organizations_organization SET description = 'raw' WHERE slug = %s",
+                [organization.slug],
             )
 
     assert _moved(raw) == {"access", "data"}
