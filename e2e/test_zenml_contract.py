@@ -16,7 +16,7 @@ from django.conf import settings as django_settings
 from playwright.sync_api import Page, expect
 
 from organizations.models import Membership
-from workspaces.models import OnboardingStep, Workspace, WorkspaceStatus
+from workspaces.models import FIRST_PROJECT, OnboardingStep, Workspace, WorkspaceStatus
 from workspaces.onboarding import CHECKLIST, FIRST_PIPELINE_COMMAND, REGISTER_STACK
 from workspaces.services import workspace_create, workspace_provision, workspace_role_assign
 
@@ -161,5 +161,27 @@ def test_the_zenml_cli_logs_in_runs_a_pipeline_and_atrium_decides_roles(
         still = owner_terminal.run("zenml", "pipeline", "list")
         assert "first_pipeline" in still.stdout
         assert Membership.objects.filter(user=viewer, organization=organization).exists()
+
+        # A CI job: a service account's key logs the same CLI in without a browser (`--api-key`, a
+        # ZENPROKEY_ key typed at the prompt), and its Viewer role is what the server hears.
+        from service_accounts.services import service_account_create, service_account_key_create
+
+        account = service_account_create(
+            organization=organization, name="CI", role="member", acting_user=owner
+        )
+        workspace_role_assign(workspace=workspace, user=account.user, role="viewer", acting_user=owner)
+        _, key = service_account_key_create(service_account=account, name="GitHub Actions", acting_user=owner)
+        assert key.startswith("ZENPROKEY_")
+        ci_terminal = Terminal(tmp_path / "ci", control_plane)
+        login = subprocess.run(
+            ["zenml", "login", workspace.slug, "--project", FIRST_PROJECT, "--api-key"],
+            input=f"{key}\n", cwd=ci_terminal.home, env=ci_terminal.env, capture_output=True, text=True,
+            timeout=120, check=False,
+        )  # fmt: skip
+        assert login.returncode == 0, login.stdout + login.stderr
+        listed = ci_terminal.run("zenml", "pipeline", "list")
+        assert "first_pipeline" in listed.stdout, listed.stdout + listed.stderr
+        deleted = ci_terminal.run("zenml", "pipeline", "delete", "first_pipeline", "-y")
+        assert deleted.returncode != 0 and "permission" in (deleted.stdout + deleted.stderr).lower()
     finally:
         supervisor.stop_everything()

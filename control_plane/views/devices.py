@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from organizations.errors import ServiceError, refusal_message
@@ -24,9 +24,14 @@ def device_list(request):
 @login_required
 @require_POST
 def device_logout(request, device_id):
-    device = get_object_or_404(
-        Device.objects.select_related("workspace__organization"), pk=device_id, user=request.user
+    device = (
+        Device.objects.select_related("workspace__organization")
+        .filter(pk=device_id, user=request.user)
+        .first()
     )
+    if device is None:  # someone else's, or none: the same answer
+        messages.error(request, "No such device.")
+        return redirect("control_plane:devices")
     try:
         device_revoke(device=device, acting_user=request.user)
     except ServiceError as refusal:

@@ -138,6 +138,8 @@ MATRIX = {
     "organizations:scim_token_revoke": {"POST": "organizations.manage_members"},
     "tokens": {"GET": "login", "POST": "login"},
     "token_revoke": {"POST": "login"},
+    "control_plane:devices": {"GET": "login"},
+    "control_plane:device_logout": {"POST": "login"},
 }
 # Routes outside any organization: checked elsewhere (accounts, health, admin sites, invitations, the
 # command-line login page and the ZenML control plane's token-authenticated API: control_plane/tests).
@@ -237,6 +239,7 @@ def world(persona_world):
         "service_account_id": robot.pk,
         "key_id": robot_key.pk,
         "token_id": 1,  # someone's personal access token; only its owner can revoke it
+        "device_id": "0b6f3c1e-58a2-4c3d-9e7f-1a2b3c4d5e6f",  # someone's device; only its owner logs it out
         "scim_token_id": scim_token.pk,
     }
     return w.users, kwargs, holds
