@@ -364,6 +364,8 @@ class AuditEvent(models.Model):
                 name="audit_org_principal_time",
             ),
             models.Index(fields=["organization", "target_type", "target_id"], name="audit_org_target"),
+            # The action filter's choices: one index seek per distinct action (selectors.audit_action_list).
+            models.Index(fields=["organization", "action"], name="audit_org_action"),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from . import naming
@@ -159,15 +160,28 @@ def audit_event_list(
 
 
 def audit_action_list(*, organization: Organization) -> list[str]:
-    """The actions that occur in the organization's audit log, alphabetically (one query)."""
+    """The actions that occur in the organization's audit log, alphabetically (one query).
+
+    A loose index scan: each step seeks the next larger action in the (organization, action) index, so
+    the cost follows the few dozen distinct actions, not the million events a `DISTINCT` would read."""
     from .models import AuditEvent
 
-    return list(
-        AuditEvent.objects.filter(organization=organization)
-        .order_by("action")
-        .values_list("action", flat=True)
-        .distinct()
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"""
+        WITH RECURSIVE actions(action) AS (
+            SELECT MIN(action) FROM {table} WHERE organization_id = %s
+            UNION ALL
+            SELECT (SELECT MIN(e.action) FROM {table} e WHERE e.organization_id = %s AND e.action > a.action)
+            FROM actions a WHERE a.action IS NOT NULL
+        )
+        SELECT action FROM actions WHERE action IS NOT NULL ORDER BY action
+    """
+    organization_id = AuditEvent._meta.get_field("organization").get_db_prep_value(
+        organization.pk, connection
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [organization_id, organization_id])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def audit_actor_options(*, organization: Organization, limit: int = 500) -> QuerySet[Membership]:

@@ -331,3 +331,24 @@ def test_the_log_names_target_types_in_words(owner_client, organization, owner):
     custom_role_create(organization=organization, name="Auditor", base_role="viewer", acting_user=owner)
     page = owner_client.get(audit_url(organization)).content.decode()
     assert "custom role" in page and "workspacecustomrole" not in page and "custom_role" not in page
+
+
+def test_the_action_filter_offers_the_actions_that_occur_here_only(organization, owner, make_user):
+    from organizations.selectors import audit_action_list
+    from organizations.services import organization_create
+
+    other = organization_create(name="Other", acting_user=make_user("other@example.com"))
+    AuditEvent.objects.bulk_create(
+        AuditEvent(organization=organization, actor=owner, actor_email=owner.email, action=action,
+                   target_type="team", target_id="1", target_label="T")
+        for action in ["team.create", "zz.last", "team.create", "aa.first"]
+    )  # fmt: skip
+    AuditEvent.objects.bulk_create(
+        [AuditEvent(organization=other, actor=owner, actor_email=owner.email, action="only.there",
+                    target_type="team", target_id="1", target_label="T")]
+    )  # fmt: skip
+    expected = sorted(
+        set(AuditEvent.objects.filter(organization=organization).values_list("action", flat=True))
+    )
+    assert audit_action_list(organization=organization) == expected
+    assert "aa.first" in expected and "zz.last" in expected and "only.there" not in expected
