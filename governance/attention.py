@@ -10,7 +10,7 @@ workspaces, from the workspaces the user may see (`AttentionScope.workspaces`). 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -211,10 +211,16 @@ def roles_expiring(scope: AttentionScope) -> AttentionSection | None:
     access = scope.access
     workspaces = scope.workspaces.prefetch_related(None).order_by()
     mine = Q(user=access.user) | Q(team__in=access.user.teams.values("pk"))
+
+    # Correlated EXISTS, not IN: the few roles with an end date this week drive the query (their
+    # index), instead of lists of every workspace the person may see.
+    def among(queryset):
+        return Exists(queryset.filter(pk=OuterRef("workspace_id")))
+
     expiring = list(
         workspace_roles_expiring(access.organization, within_days=EXPIRING_WITHIN_DAYS)
-        .filter(workspace__in=workspaces.values("pk"))
-        .filter(mine | Q(workspace__in=administered(workspaces, access).values("pk")))[:ATTENTION_LIMIT]
+        .filter(among(workspaces))
+        .filter(mine | among(administered(workspaces, access)))[:ATTENTION_LIMIT]
     )
     if not expiring:
         return None

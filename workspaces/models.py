@@ -335,6 +335,15 @@ class WorkspaceRoleAssignment(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+        # "Roles about to expire" and the daily expiry start from the few roles with an end date, not
+        # from every assignment of the organization.
+        indexes = [
+            models.Index(
+                fields=["expires_on"],
+                name="role_assignment_expires_on",
+                condition=models.Q(expires_on__isnull=False),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

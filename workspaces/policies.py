@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from organizations.models import Organization
 
-from .models import Workspace, WorkspaceLabel
+from .models import Workspace, WorkspaceLabel, WorkspaceStatus
 
 
 @dataclass(frozen=True)
@@ -181,10 +181,10 @@ def workspace_roles_expiring(organization: Organization, *, within_days: int = 7
     return (
         WorkspaceRoleAssignment.objects.filter(
             workspace__organization=organization,
-            workspace__in=Workspace.objects.live(),
             expires_on__gte=today,
             expires_on__lte=today + timedelta(days=within_days),
         )
+        .exclude(workspace__status=WorkspaceStatus.DELETED)
         .select_related("workspace", "user", "team", "custom_role")
         .order_by("expires_on", "workspace__slug")
     )

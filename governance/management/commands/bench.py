@@ -62,6 +62,7 @@ from workspaces.selectors import workspace_id_check
 from workspaces.server_secrets import ENROLLMENT, server_secret
 from workspaces.services import workspace_create, workspace_deactivate
 from workspaces.services.servers import workspace_server_ensure
+from workspaces.tasks import database_statistics_refresh
 
 # The demo workspace whose overview is loaded and whose server asks the role checks: it has a README,
 # labels, and a Developer (the demo "member") whose role the checks go through.
@@ -160,6 +161,7 @@ class Command(BaseCommand):
             )
             world = self._seed(workspaces=sizes[0], members=options["members"])
             self._audit_log_grow(world.organization, world.owner, options["audit_events"])
+            database_statistics_refresh()
             servers_dir = Path(settings.ATRIUM_WORKSPACE_SERVERS_DIR)
             with BenchProcesses(bench_dir / "logs", servers_dir=servers_dir) as processes:
                 base_url = self._web_start(processes, web_workers=options["web_workers"])
@@ -231,6 +233,8 @@ class Command(BaseCommand):
             call_command(
                 "seed_demo", workspaces=workspaces, members=members, force=True, stdout=io.StringIO()
             )
+        # As the hourly housekeeping of a running site leaves them: the planner's statistics.
+        database_statistics_refresh()
         organization = Organization.objects.get(slug=ORGANIZATION_SLUG)
         self.stdout.write(
             f"Seeded “{organization.name}”: {Workspace.objects.live().filter(organization=organization).count():,} "
