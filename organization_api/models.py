@@ -93,3 +93,16 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.operation} {self.key}"
+
+
+class RequestCount(models.Model):
+    """How many requests one credential made in one throttling window (`throttling.py`): in the
+    database, so that every web process counts against the same budget. Rows of past windows are
+    deleted by the hourly housekeeping."""
+
+    key = models.CharField(max_length=200, primary_key=True)  # "<credential>:<window>"
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.count}"

@@ -59,6 +59,7 @@ UNWATCHED_TABLES = frozenset(
         "axes_accesslog",
         "django_tasks_database_dbtaskresult",
         "organization_api_idempotencykey",
+        "organization_api_requestcount",
     }
 )
 # Updates of only these columns are heartbeats and last uses, shown (if at all) as "when": they move no

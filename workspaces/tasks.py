@@ -12,9 +12,12 @@ def provision_workspace(workspace_pk: str) -> str:
 @task()
 def workspace_housekeeping() -> str:
     """What must happen by itself, whatever cron does: end roles past their last day, warn holders of
-    roles ending within a week, remind reviewers of overdue access reviews (each once), and purge
-    workspaces deleted longer ago than the restore period. Queued at most hourly per web process
-    (`workspaces.middleware`); the management commands do the same from cron."""
+    roles ending within a week, remind reviewers of overdue access reviews (each once), purge
+    workspaces deleted longer ago than the restore period, forget the API's past request counts and
+    refresh SQLite's statistics. Queued at most hourly per web process (`workspaces.middleware`); the
+    management commands do the same from cron."""
+    from organization_api.throttling import request_counts_purge
+
     from .services import (
         access_review_reminders_send,
         workspace_role_expiry_warnings_send,
@@ -26,6 +29,7 @@ def workspace_housekeeping() -> str:
     warned = workspace_role_expiry_warnings_send()
     reminded = access_review_reminders_send()
     purged = len(workspace_purge_expired())
+    request_counts_purge()
     database_statistics_refresh()
     return f"roles ended {ended}, warned {warned}, reviews reminded {reminded}, workspaces purged {purged}"
 

@@ -92,6 +92,21 @@ def test_each_credential_is_throttled_on_its_own(settings, owner, make_token):
     assert second.get("organizations").status_code == 200
 
 
+def test_every_web_process_counts_against_the_same_budget(settings, owner, make_token):
+    """The counts are rows of the database, not any one process's memory: another process's request
+    (one written straight to the table, as it would be) is spent from the same budget."""
+    from organization_api.models import RequestCount
+    from organization_api.throttling import request_counts_purge
+
+    settings.ATRIUM_API_RATE = "3/h"
+    api = ApiClient(make_token(owner)[1])
+    assert api.get("organizations")["X-RateLimit-Remaining"] == "2"
+    RequestCount.objects.update(count=3)  # two more, served by another process
+    assert api.get("organizations").status_code == 429
+    RequestCount.objects.update(expires_at="2020-01-01T00:00:00Z")
+    assert request_counts_purge() == 1 and not RequestCount.objects.exists()
+
+
 def test_the_openapi_schema_documents_every_operation(client):
     schema = client.get("/api/v1/openapi.json").json()
     operations = {(method.upper(), path) for path, item in schema["paths"].items() for method in item}
