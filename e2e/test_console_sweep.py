@@ -110,6 +110,8 @@ def test_every_page_and_action_is_quiet_and_accessible(
     expect(menu).to_have_attribute("open", "")
     expect(menu.get_by_role("button", name=re.compile("Transfer ownership"))).to_be_focused()
     page.keyboard.press("Tab")
+    expect(menu.get_by_role("button", name=re.compile("Deactivate"))).to_be_focused()
+    page.keyboard.press("Tab")
     expect(menu.get_by_role("button", name=re.compile("Remove from"))).to_be_focused()
     page.keyboard.press("Escape")
     expect(menu).not_to_have_attribute("open", "")
