@@ -488,3 +488,32 @@ class AccessReview(models.Model):
 
     def __str__(self):
         return f"access review of {self.workspace} on {self.completed_at:%Y-%m-%d}"
+
+
+class LiveWorkspaceCount(models.Model):
+    """How many live (not deleted) workspaces an organization has (`value` None), or hold one label
+    value: the roll-ups the organization home's charts and columns read instead of counting up to
+    100,000 rows per visit.
+
+    Kept by database triggers (migration 0010) on every write path — services, bulk creation, cascades,
+    the admin, raw SQL — in the writer's own transaction, so they are exact; Django never writes them.
+    A row is made by a trigger when its organization or value is made."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    value = models.OneToOneField(
+        DimensionValue, null=True, blank=True, on_delete=models.CASCADE, related_name="live_workspace_count"
+    )
+    # No CHECK (count >= 0): a drift must never make a workspace's own write fail.
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(value__isnull=True),
+                name="live_workspace_count_total",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.count} live workspaces"
