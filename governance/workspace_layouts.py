@@ -12,11 +12,9 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -24,7 +22,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -33,6 +30,7 @@ from control_plane.models import UsageCount, UsageDay
 from organizations.models import Dimension, DimensionValue
 from workspaces.models import Workspace, WorkspaceLabel, WorkspaceRoleAssignment
 from workspaces.policies import with_policy_marks
+from workspaces.selectors import LabelCounts
 
 from .workspace_query import WorkspaceQuery
 
@@ -113,104 +111,139 @@ def _dimension_values(dimension: Dimension) -> list[DimensionValue]:
     return values
 
 
-def _keys_of(workspaces: QuerySet, query: WorkspaceQuery, dimensions: list[Dimension]) -> list[tuple]:
-    """(pk, runs, value id per dimension...) of every workspace in `workspaces`, in the query's order."""
-    annotations = {
-        f"value_{i}": Subquery(
-            WorkspaceLabel.objects.filter(workspace=OuterRef("pk"), dimension=dimension).values("value_id")[
-                :1
-            ]
-        )
-        for i, dimension in enumerate(dimensions)
-    }
-    return list(
-        workspaces.prefetch_related(None)
-        .order_by(*query.ordering)
-        .annotate(runs=_recent_runs(), **annotations)
-        .values_list("pk", "runs", *annotations)
+def _value_in(dimension: Dimension, workspace: str = "pk"):
+    """The pk of the value in `dimension` of the workspace `workspace` names (NULL: none), as an
+    expression of a row (a workspace's, or a row pointing at one), read from the unique label index."""
+    return Subquery(
+        WorkspaceLabel.objects.filter(workspace=OuterRef(workspace), dimension=dimension).values("value_id")[
+            :1
+        ]
     )
 
 
-def _recent_runs():
-    """A workspace's pipeline runs of the last `RUNS_DAYS` days, as an expression of its row (so a whole
-    list gets them in its own query); None when its server never reported a run."""
+def _pks(workspaces: QuerySet) -> QuerySet:
+    return workspaces.prefetch_related(None).order_by().values("pk")
+
+
+def _counts(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
+    """How many of `workspaces` hold each combination of values of `dimensions` (a value pk or None per
+    dimension): one GROUP BY, which reads narrow index entries, not the workspaces' rows."""
+    keys = {f"value_{i}": _value_in(d) for i, d in enumerate(dimensions)}
+    rows = (
+        workspaces.prefetch_related(None)
+        .order_by()
+        .annotate(**keys)
+        .values(*keys)
+        .annotate(n=Count("pk"))
+        .values_list(*keys, "n")
+    )
+    return {tuple(row[:-1]): row[-1] for row in rows}
+
+
+def _people(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
+    """{(dimension's place in `dimensions`, value pk or None): distinct people with a role on one of
+    `workspaces` holding that value, directly or through a team}: one query (a grouping per dimension,
+    united), from the role assignments of those workspaces."""
+    assignments = WorkspaceRoleAssignment.objects.filter(workspace__in=_pks(workspaces)).order_by()
+    person = Coalesce("user_id", "team__members")
+    per_dimension = [
+        assignments.annotate(side=Value(i), group=_value_in(dimension, "workspace_id"))
+        .values("side", "group")
+        .annotate(people=Count(person, distinct=True))
+        .values_list("side", "group", "people")
+        for i, dimension in enumerate(dimensions)
+    ]
+    rows = per_dimension[0].union(*per_dimension[1:], all=True).order_by()  # no Meta ordering
+    return {(side, group): people for side, group, people in rows}
+
+
+def _runs(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
+    """{combination of values (as `_counts`): pipeline runs of the last RUNS_DAYS days} over the
+    workspaces whose server ever reported runs (one query, from their usage rows); a combination
+    missing here has no such workspace."""
     since = timezone.localdate() - timedelta(days=RUNS_DAYS - 1)
     recent = (
-        UsageDay.objects.filter(workspace=OuterRef("pk"), feature=RUNS_FEATURE, day__gte=since)
+        UsageDay.objects.filter(workspace=OuterRef("workspace_id"), feature=RUNS_FEATURE, day__gte=since)
         .order_by()
         .values("workspace_id")
         .annotate(runs=Sum("total"))
         .values("runs")
     )
-    reported = UsageCount.objects.filter(workspace=OuterRef("pk"), feature=RUNS_FEATURE)
-    return Case(
-        When(Exists(reported), then=Coalesce(Subquery(recent), 0)),
-        default=None,
-        output_field=IntegerField(),
+    keys = {f"value_{i}": _value_in(d, "workspace_id") for i, d in enumerate(dimensions)}
+    rows = (
+        UsageCount.objects.filter(workspace__in=_pks(workspaces), feature=RUNS_FEATURE)
+        .annotate(**keys)
+        .values(*keys)
+        .annotate(runs=Sum(Coalesce(Subquery(recent), 0)))
+        .values_list(*keys, "runs")
     )
+    return {tuple(row[:-1]): row[-1] for row in rows}
 
 
-def _people_by_workspace(workspaces: QuerySet) -> dict:
-    """Who holds a role on each workspace, directly or through a team: {workspace pk: {user pk}}."""
-    people = defaultdict(set)
-    assignments = WorkspaceRoleAssignment.objects.filter(
-        workspace__in=workspaces.order_by().values("pk")
-    ).values_list("workspace_id", "user_id", "team__members")
-    for workspace_id, user_id, team_member_id in assignments:
-        people[workspace_id].add(user_id or team_member_id)
-    for holders in people.values():
-        holders.discard(None)  # a team without members
-    return people
+def _sum_runs(runs: dict[tuple, int], matches) -> int | None:
+    reported = [count for key, count in runs.items() if matches(key)]
+    return sum(reported) if reported else None
 
 
-class _Grouping:
-    """Sorts the keys of `_keys_of` into groups, and fills them in once every group is known."""
-
-    def __init__(self, people: dict, runs: dict):
-        self.people, self.runs = people, runs
-        self.members: dict = defaultdict(list)
-
-    def add(self, key, pk) -> None:
-        self.members[key].append(pk)
-
-    def fill(self, group: WorkspaceGroup, key, limit: int) -> list:
-        """Count `group`'s workspaces and roll them up; answer the pks it shows."""
-        pks = self.members.get(key, [])
-        group.count = len(pks)
-        group.members = len(set().union(*(self.people.get(pk, ()) for pk in pks)))
-        reported = [self.runs[pk] for pk in pks if self.runs.get(pk) is not None]
-        group.runs = sum(reported) if reported else None
-        return pks[:limit]
-
-
-def _load(pks_by_group: list[tuple[WorkspaceGroup, list]], dimensions: list[Dimension]) -> None:
-    """Fetch the workspaces every group shows (one query in all) and hand them to their groups."""
-    wanted = {pk for _, pks in pks_by_group for pk in pks}
-    cards = with_policy_marks(Workspace.objects.filter(pk__in=wanted).only(*CARD_FIELDS))
-    shown = with_label_ids(cards) if wanted else []
-    loaded = {w.pk: w for w in attach_label_values(list(shown), dimensions)}
-    for group, pks in pks_by_group:
-        group.workspaces = [loaded[pk] for pk in pks if pk in loaded]
+def _load(
+    workspaces: QuerySet,
+    query: WorkspaceQuery,
+    dimensions: list[Dimension],
+    grouped: list[Dimension],
+    wanted: list[tuple[WorkspaceGroup, tuple, int]],
+) -> None:
+    """Give each group of `wanted` (group, its values in `grouped`, how many) its first workspaces in the
+    query's order: one query in all, each group's picked by its own indexed `LIMIT` subquery."""
+    condition = Q()
+    for _, key, limit in wanted:
+        held = workspaces.prefetch_related(None)
+        for dimension, value_pk in zip(grouped, key, strict=True):
+            holds = WorkspaceLabel.objects.filter(workspace=OuterRef("pk"), dimension=dimension)
+            held = held.filter(Exists(holds.filter(value_id=value_pk)) if value_pk else ~Exists(holds))
+        condition |= Q(pk__in=held.order_by(*query.ordering).values("pk")[:limit])
+    if not wanted:
+        return
+    cards = with_label_ids(with_policy_marks(Workspace.objects.filter(condition).only(*CARD_FIELDS)))
+    loaded = attach_label_values(list(cards.order_by(*query.ordering)), dimensions)
+    by_key = defaultdict(list)
+    for workspace in loaded:
+        held = {value.dimension_id: value.pk for value in workspace.label_values}
+        by_key[tuple(held.get(d.pk) for d in grouped)].append(workspace)
+    for group, key, _ in wanted:
+        group.workspaces = by_key[key]
 
 
 def workspace_columns(
-    *, workspaces: QuerySet, query: WorkspaceQuery, dimensions: list[Dimension], path: str, limit=COLUMN_LIMIT
+    *,
+    workspaces: QuerySet,
+    query: WorkspaceQuery,
+    dimensions: list[Dimension],
+    path: str,
+    counts: LabelCounts | None = None,
+    limit=COLUMN_LIMIT,
 ) -> list[WorkspaceGroup]:
     """The board's columns (and the group-by's groups): one per value of `query.by` in order, then
-    "no value", each with its first `limit` workspaces in the query's order."""
+    "no value", each with its first `limit` workspaces in the query's order. `counts` (what
+    `workspace_label_counts` answers), when `workspaces` are all the person sees, saves counting them."""
     dimension = query.dimensions[query.by]
-    keys = _keys_of(workspaces, query, [dimension])
-    grouping = _Grouping(_people_by_workspace(workspaces), {pk: runs for pk, runs, _ in keys})
-    for pk, _, value_id in keys:
-        grouping.add(value_id, pk)
-    shown = []
-    groups = []
-    for value in [*_dimension_values(dimension), None]:
-        group = WorkspaceGroup(value=value)
-        shown.append((group, grouping.fill(group, value.pk if value else None, limit)))
+    values = _dimension_values(dimension)
+    if counts is not None:
+        held = {(v.pk,): counts.of(v) for v in values}
+        counted = {**held, (None,): counts.total - sum(held.values())}
+    else:
+        counted = _counts(workspaces, [dimension])
+    people = _people(workspaces, [dimension])
+    runs = _runs(workspaces, [dimension])
+    groups, wanted = [], []
+    for value in [*values, None]:
+        key = (_pk(value),)
+        group = WorkspaceGroup(value=value, count=counted.get(key, 0), members=people.get((0, key[0]), 0))
+        group.runs = _sum_runs(runs, lambda k, key=key: k == key)
         group.rest_url = query.narrowed_to(dimension.key, value.value if value else None).url(path)
+        if group.count:
+            wanted.append((group, key, limit))
         groups.append(group)
-    _load(shown, dimensions)
+    _load(workspaces, query, dimensions, [dimension], wanted)
     return groups
 
 
@@ -227,32 +260,33 @@ def workspace_matrix(
     workspaces; "no value" rows and columns only when some workspace has no value there. A cell's
     `new_url` opens the stepper with its values preset (when `new_workspace_url` is given)."""
     row_dimension, col_dimension = query.dimensions[query.rows], query.dimensions[query.cols]
-    keys = _keys_of(workspaces, query, [row_dimension, col_dimension])
-    grouping = _Grouping(_people_by_workspace(workspaces), {pk: runs for pk, runs, *_ in keys})
-    for pk, _, row_id, col_id in keys:
-        grouping.add(("row", row_id), pk)
-        grouping.add(("col", col_id), pk)
-        grouping.add((row_id, col_id), pk)
+    both = [row_dimension, col_dimension]
+    counted = _counts(workspaces, both)
+    runs = _runs(workspaces, both)
+    people = _people(workspaces, both)
 
     def axis(dimension, side):
         values = _dimension_values(dimension)
-        if (side, None) in grouping.members:
+        if any(key[side] is None for key in counted):
             values.append(None)
         groups = []
         for value in values:
-            group = WorkspaceGroup(value=value)
-            grouping.fill(group, (side, value.pk if value else None), 0)
+            group = WorkspaceGroup(value=value, members=people.get((side, _pk(value)), 0))
+            group.count = sum(n for key, n in counted.items() if key[side] == _pk(value))
+            group.runs = _sum_runs(runs, lambda key, value=value: key[side] == _pk(value))
             group.rest_url = query.narrowed_to(dimension.key, value.value if value else None).url(path)
             groups.append(group)
         return groups
 
-    rows, cols = axis(row_dimension, "row"), axis(col_dimension, "col")
-    shown, cells = [], []
+    rows, cols = axis(row_dimension, 0), axis(col_dimension, 1)
+    wanted, cells = [], []
     for row in rows:
         line = []
         for col in cols:
-            cell = WorkspaceGroup(value=None)
-            shown.append((cell, grouping.fill(cell, (_pk(row.value), _pk(col.value)), limit)))
+            key = (_pk(row.value), _pk(col.value))
+            cell = WorkspaceGroup(value=None, count=counted.get(key, 0))
+            if cell.count:
+                wanted.append((cell, key, limit))
             narrowed = query.narrowed_to(row_dimension.key, row.value.value if row.value else None)
             cell.rest_url = narrowed.narrowed_to(
                 col_dimension.key, col.value.value if col.value else None
@@ -264,7 +298,7 @@ def workspace_matrix(
                 cell.new_url = new_workspace_url + "?" + urlencode([("label", f"{k}:{v}") for k, v in preset])
             line.append(cell)
         cells.append(line)
-    _load(shown, dimensions)
+    _load(workspaces, query, dimensions, both, wanted)
     return WorkspaceMatrix(row_dimension, col_dimension, rows=rows, cols=cols, cells=cells)
 
 
@@ -289,34 +323,23 @@ class Chart:
 
 
 def workspace_label_charts(
-    *, workspaces: QuerySet, dimensions: list[Dimension], query: WorkspaceQuery, path: str
+    *, counts: LabelCounts, dimensions: list[Dimension], query: WorkspaceQuery, path: str
 ) -> list[Chart]:
-    """For each of `dimensions`: how many of `workspaces` hold each value, and how many none (one query
-    for every chart). Each bar links to the list of its workspaces."""
-    if not dimensions:
-        return []
-    aggregates = {"total": Count("pk")}
-    for dimension in dimensions:
-        holds = WorkspaceLabel.objects.filter(workspace=OuterRef("pk"), dimension=dimension)
-        aggregates[f"none_{dimension.pk}"] = Count("pk", filter=~Q(Exists(holds)))
-        for value in dimension.values.all():
-            aggregates[f"value_{value.pk}"] = Count("pk", filter=Q(Exists(holds.filter(value=value))))
-    counts = workspaces.prefetch_related(None).order_by().aggregate(**aggregates)
+    """For each of `dimensions`: how many workspaces hold each value, and how many none, from `counts`
+    (`workspace_label_counts`: no query here). Each bar links to the list of its workspaces."""
     charts = []
     for dimension in dimensions:
         bars = [
-            ChartBar(
-                v.label, v.color, counts[f"value_{v.pk}"], query.narrowed_to(dimension.key, v.value).url(path)
-            )
+            ChartBar(v.label, v.color, counts.of(v), query.narrowed_to(dimension.key, v.value).url(path))
             for v in dimension.values.all()
         ]
-        if counts[f"none_{dimension.pk}"]:
+        unlabelled = counts.total - sum(bar.count for bar in bars)
+        if unlabelled > 0:
             bars.append(
-                ChartBar("No value", "none", counts[f"none_{dimension.pk}"],
-                         query.narrowed_to(dimension.key, None).url(path))
-            )  # fmt: skip
+                ChartBar("No value", "none", unlabelled, query.narrowed_to(dimension.key, None).url(path))
+            )
         top = max((bar.count for bar in bars), default=0)
         for bar in bars:
             bar.width = round(100 * bar.count / top) if top else 0
-        charts.append(Chart(dimension=dimension, bars=bars, total=counts["total"]))
+        charts.append(Chart(dimension=dimension, bars=bars, total=counts.total))
     return charts

@@ -286,6 +286,36 @@ def test_header_charts_and_needs_attention(owner_client, organization, labelled)
     assert reverse("workspaces:overview", args=["churn-staging"]) in attention
 
 
+def chart_counts(html: str, dimension: str) -> dict:
+    chart = section(html, f'id="chart-{dimension}"', "</section>")
+    pattern = r"([\w ]+)</span><svg[^>]*>.*?</svg><span class=\"bar-chart__count\">(\d+)<"
+    return {label.strip(): int(count) for label, count in re.findall(pattern, chart)}
+
+
+def test_header_charts_count_only_what_the_person_sees(client, organization, owner, labelled, viewer, member):
+    """The charts read kept counts; a Viewer's leave out protected workspaces without a role of theirs,
+    a Member's count only the workspaces they hold a role on."""
+    staging, production, _ = labelled
+    DimensionValue.objects.filter(pk=value(organization, "environment", "production").pk).update(
+        protected=True
+    )
+    client.force_login(owner)
+    assert chart_counts(home(client, organization), "environment") == {
+        "Development": 0, "Staging": 1, "Production": 1, "No value": 1
+    }  # fmt: skip
+    client.force_login(viewer)
+    assert chart_counts(home(client, organization), "environment") == {
+        "Development": 0, "Staging": 1, "Production": 0, "No value": 1
+    }  # fmt: skip
+    workspace_role_assign(workspace=production, user=viewer, role="viewer", acting_user=owner)
+    assert chart_counts(home(client, organization), "environment")["Production"] == 1
+    client.force_login(member)
+    workspace_role_assign(workspace=staging, user=member, role="developer", acting_user=owner)
+    assert chart_counts(home(client, organization), "environment") == {
+        "Development": 0, "Staging": 1, "Production": 0
+    }  # fmt: skip
+
+
 def test_nothing_needs_attention(owner_client, organization, labelled):
     assert "Nothing needs attention." in home(owner_client, organization)
 

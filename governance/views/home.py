@@ -12,7 +12,7 @@ from organizations.models import Dimension
 from organizations.roles import CREATE_WORKSPACE
 from organizations.scoping import organization_view
 from workspaces.models import WorkspaceStatus
-from workspaces.selectors import workspace_list_for_user
+from workspaces.selectors import workspace_label_counts, workspace_list_for_user
 
 from ..attention import needs_attention
 from ..workspace_layouts import (
@@ -59,16 +59,24 @@ def organization_home(request):
         # A chip of the filter menu was clicked: the menu stays open after the swap.
         "filters_open": bool(request.htmx and (request.htmx.trigger or "").startswith("filter-")),
     }
+    # What the person sees, counted in all and by label value without counting rows (kept counts).
+    counts = workspace_label_counts(organization=organization, access=access)
     if query.view == "list":
         listed = with_label_ids(workspaces.order_by(*query.ordering).only(*CARD_FIELDS))
         page = Paginator(listed, WORKSPACES_PER_PAGE)
+        if not query.is_filtered:
+            page.count = counts.total  # else the paginator counts the filtered rows
         page = page.get_page(query.page or None)
         attach_label_values(page.object_list, dimensions)
         context["page"] = page
         context["sort_links"] = _sort_links(query, path)
     elif query.view in {"board", "group"}:
         context["groups"] = workspace_columns(
-            workspaces=workspaces, query=query, dimensions=dimensions, path=path
+            workspaces=workspaces,
+            query=query,
+            dimensions=dimensions,
+            path=path,
+            counts=None if query.is_filtered else counts,
         )
         context["total"] = sum(group.count for group in context["groups"])
     else:
@@ -91,7 +99,10 @@ def organization_home(request):
         # The header is not swapped with the views, so its links start from an unfiltered list.
         blank = WorkspaceQuery(dimensions=query.dimensions)
         context["charts"] = workspace_label_charts(
-            workspaces=visible, dimensions=charted, query=blank, path=path
+            counts=counts,
+            dimensions=charted,
+            query=blank,
+            path=path,
         )
         context["attention"] = needs_attention(
             workspaces=visible, access=access, home_path=path, dimensions=dimensions
