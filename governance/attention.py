@@ -89,7 +89,12 @@ def failed_and_overdue(scope: AttentionScope) -> list[AttentionSection]:
     """Two sections from one query: provisioning that failed, on the
     workspaces the user sees; and overdue access reviews, on those the user may review (their Admins),
     most overdue first."""
-    workspaces = scope.workspaces.prefetch_related(None)
+    # Only the failed and the overdue, each found through its own index, are looked at further.
+    organization = Workspace.objects.filter(organization=scope.access.organization).order_by().values("pk")
+    candidates = organization.filter(status=WorkspaceStatus.FAILED).union(
+        organization.filter(review_overdue_q())
+    )
+    workspaces = scope.workspaces.prefetch_related(None).filter(pk__in=candidates)
     reviewable = administered(workspaces, scope.access).filter(review_overdue_q()).order_by().values("pk")
     kind = Case(
         When(

@@ -27,7 +27,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from control_plane.models import UsageCount, UsageDay
-from organizations.models import Dimension, DimensionValue
+from organizations.models import Dimension, DimensionValue, Membership
 from workspaces.models import Workspace, WorkspaceLabel, WorkspaceRoleAssignment
 from workspaces.policies import with_policy_marks
 from workspaces.selectors import LabelCounts
@@ -104,6 +104,14 @@ def attach_label_values(workspaces: list, dimensions: list[Dimension]) -> list:
     return workspaces
 
 
+def workspace_cards(pks: list, dimensions: list[Dimension]) -> list:
+    """The workspaces `pks` names, in that order, with what a card or a row shows (policy marks, label
+    values): one query."""
+    cards = with_label_ids(with_policy_marks(Workspace.objects.filter(pk__in=pks).only(*CARD_FIELDS)))
+    loaded = {workspace.pk: workspace for workspace in cards} if pks else {}
+    return attach_label_values([loaded[pk] for pk in pks if pk in loaded], dimensions)
+
+
 def _dimension_values(dimension: Dimension) -> list[DimensionValue]:
     values = list(dimension.values.all())
     for value in values:
@@ -115,14 +123,16 @@ def _value_in(dimension: Dimension, workspace: str = "pk"):
     """The pk of the value in `dimension` of the workspace `workspace` names (NULL: none), as an
     expression of a row (a workspace's, or a row pointing at one), read from the unique label index."""
     return Subquery(
-        WorkspaceLabel.objects.filter(workspace=OuterRef(workspace), dimension=dimension).values("value_id")[
-            :1
-        ]
+        WorkspaceLabel.objects.filter(workspace=OuterRef(workspace), dimension=dimension)
+        .order_by()  # no join for the Meta ordering: at most one row
+        .values("value_id")[:1]
     )
 
 
-def _pks(workspaces: QuerySet) -> QuerySet:
-    return workspaces.prefetch_related(None).order_by().values("pk")
+def _among(workspaces: QuerySet):
+    """A row's workspace (`workspace_id`) is one of `workspaces`: checked per row by its primary key,
+    where `IN (workspaces)` would first list all of them (100,000 entries for a large organization)."""
+    return Exists(workspaces.prefetch_related(None).order_by().filter(pk=OuterRef("workspace_id")))
 
 
 def _counts(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
@@ -140,21 +150,23 @@ def _counts(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, in
     return {tuple(row[:-1]): row[-1] for row in rows}
 
 
-def _people(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
-    """{(dimension's place in `dimensions`, value pk or None): distinct people with a role on one of
-    `workspaces` holding that value, directly or through a team}: one query (a grouping per dimension,
-    united), from the role assignments of those workspaces."""
-    assignments = WorkspaceRoleAssignment.objects.filter(workspace__in=_pks(workspaces)).order_by()
-    person = Coalesce("user_id", "team__members")
-    per_dimension = [
-        assignments.annotate(side=Value(i), group=_value_in(dimension, "workspace_id"))
-        .values("side", "group")
-        .annotate(people=Count(person, distinct=True))
-        .values_list("side", "group", "people")
-        for i, dimension in enumerate(dimensions)
-    ]
-    rows = per_dimension[0].union(*per_dimension[1:], all=True).order_by()  # no Meta ordering
-    return {(side, group): people for side, group, people in rows}
+def _people(workspaces: QuerySet, groups: dict) -> dict:
+    """{key: distinct people with a role on one of `workspaces` that holds the value, directly or
+    through a team} for `groups` ({key: (dimension, value pk or None)}): one query, a count per group
+    over the organization's members, each asking whether one role of theirs is there (their few
+    roles, found by index), so the cost follows the people, not the workspaces."""
+    if not groups:
+        return {}
+    aggregates = {}
+    for i, (dimension, value_pk) in enumerate(groups.values()):
+        labels = WorkspaceLabel.objects.filter(workspace=OuterRef("workspace_id"), dimension=dimension)
+        holding = Exists(labels.filter(value_id=value_pk)) if value_pk else ~Exists(labels)
+        roles = WorkspaceRoleAssignment.objects.order_by().filter(holding, _among(workspaces))
+        own, teams = roles.filter(user=OuterRef("user_id")), roles.filter(team__members=OuterRef("user_id"))
+        aggregates[f"group_{i}"] = Count("pk", filter=Q(Exists(own)) | Q(Exists(teams)))
+    organization_id = next(iter(groups.values()))[0].organization_id
+    counted = Membership.objects.filter(organization_id=organization_id).aggregate(**aggregates)
+    return {key: counted[f"group_{i}"] for i, key in enumerate(groups)}
 
 
 def _runs(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
@@ -171,7 +183,7 @@ def _runs(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]
     )
     keys = {f"value_{i}": _value_in(d, "workspace_id") for i, d in enumerate(dimensions)}
     rows = (
-        UsageCount.objects.filter(workspace__in=_pks(workspaces), feature=RUNS_FEATURE)
+        UsageCount.objects.filter(_among(workspaces), feature=RUNS_FEATURE)
         .annotate(**keys)
         .values(*keys)
         .annotate(runs=Sum(Coalesce(Subquery(recent), 0)))
@@ -232,12 +244,13 @@ def workspace_columns(
         counted = {**held, (None,): counts.total - sum(held.values())}
     else:
         counted = _counts(workspaces, [dimension])
-    people = _people(workspaces, [dimension])
     runs = _runs(workspaces, [dimension])
+    shown = [value for value in [*values, None] if counted.get((_pk(value),))]
+    people = _people(workspaces, {(_pk(value),): (dimension, _pk(value)) for value in shown})
     groups, wanted = [], []
     for value in [*values, None]:
         key = (_pk(value),)
-        group = WorkspaceGroup(value=value, count=counted.get(key, 0), members=people.get((0, key[0]), 0))
+        group = WorkspaceGroup(value=value, count=counted.get(key, 0), members=people.get(key, 0))
         group.runs = _sum_runs(runs, lambda k, key=key: k == key)
         group.rest_url = query.narrowed_to(dimension.key, value.value if value else None).url(path)
         if group.count:
@@ -263,7 +276,8 @@ def workspace_matrix(
     both = [row_dimension, col_dimension]
     counted = _counts(workspaces, both)
     runs = _runs(workspaces, both)
-    people = _people(workspaces, both)
+    held = {(side, key[side]) for key in counted for side in (0, 1)}
+    people = _people(workspaces, {(side, pk): (both[side], pk) for side, pk in held})
 
     def axis(dimension, side):
         values = _dimension_values(dimension)
@@ -304,6 +318,21 @@ def workspace_matrix(
 
 def _pk(value):
     return value.pk if value is not None else None
+
+
+def counted_from_labels(query: WorkspaceQuery, counts: LabelCounts) -> int | None:
+    """How many workspaces `query` lists, from `counts` alone, when it filters by nothing but values of
+    one dimension (a chart's bar, a column's "Show all"); None when only the rows can say."""
+    keys = {key for key, _ in query.labels} | set(query.nolabels)
+    if query.statuses or query.only or query.search or len(keys) > 1:
+        return None
+    if not keys:
+        return counts.total
+    dimension = query.dimensions[keys.pop()]
+    chosen = {value for _, value in query.labels}
+    held = {v.value: counts.of(v) for v in dimension.values.all()}
+    unlabelled = counts.total - sum(held.values()) if query.nolabels else 0
+    return unlabelled + sum(n for value, n in held.items() if value in chosen)
 
 
 @dataclass

@@ -129,7 +129,13 @@ class Workspace(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "-created_at"], name="workspace_org_created"),
+            # The home's sorts, whole (tie-breaker included), so a page is read in index order and
+            # stops after its rows instead of sorting every workspace of the organization.
+            models.Index(fields=["organization", "-created_at", "slug"], name="workspace_org_newest"),
+            models.Index(fields=["organization", "display_name", "slug"], name="workspace_org_name"),
+            # "Needs attention" starts from the few failed and overdue workspaces, not from all of them.
+            models.Index(fields=["organization", "status"], name="workspace_org_status"),
+            models.Index(fields=["organization", "access_review_due_at"], name="workspace_org_review_due"),
             # Search (workspaces.search): trigram indexes on the very expressions `icontains` compares
             # on PostgreSQL, UPPER(column). Created on PostgreSQL only (migration 0008); SQLite searches
             # its FTS5 table instead. No fast-update pending list: after a bulk seeding it would be read

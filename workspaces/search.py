@@ -57,6 +57,11 @@ def workspace_search_q(*, organization: Organization, search: str) -> Q:
                 [phrase],
             )
         )
-    values = DimensionValue.objects.filter(dimension__organization=organization, label__icontains=search)
+    # The values named, as a list: a subquery here leads SQLite's planner to scan every label.
+    values = list(
+        DimensionValue.objects.filter(
+            dimension__organization=organization, label__icontains=search
+        ).values_list("pk", flat=True)
+    )
     labelled = WorkspaceLabel.objects.filter(value__in=values).values("workspace_id")
     return Q(pk__in=candidates.filter(text).values("pk").union(labelled))

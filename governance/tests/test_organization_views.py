@@ -316,6 +316,21 @@ def test_header_charts_count_only_what_the_person_sees(client, organization, own
     }  # fmt: skip
 
 
+def test_list_counts_come_from_kept_counts_or_stop_at_a_cap(
+    owner_client, organization, labelled, monkeypatch
+):
+    """A label filter's count is read from the kept counts; other filters count rows up to a cap and
+    then say "N+" instead of reading every row."""
+    monkeypatch.setattr("governance.views.home.COUNT_CAP", 2)
+    assert "3 workspaces" in home(owner_client, organization)
+    assert "1 workspace<" in home(owner_client, organization, label="environment:staging")
+    assert "2 workspaces" in home(
+        owner_client, organization, nolabel="environment", label="environment:staging"
+    )
+    assert "2+ workspaces" in home(owner_client, organization, status="pending")
+    assert "1 workspace matching" in home(owner_client, organization, q="scratch")
+
+
 def test_nothing_needs_attention(owner_client, organization, labelled):
     assert "Nothing needs attention." in home(owner_client, organization)
 

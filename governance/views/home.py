@@ -16,9 +16,8 @@ from workspaces.selectors import workspace_label_counts, workspace_list_for_user
 
 from ..attention import needs_attention
 from ..workspace_layouts import (
-    CARD_FIELDS,
-    attach_label_values,
-    with_label_ids,
+    counted_from_labels,
+    workspace_cards,
     workspace_columns,
     workspace_label_charts,
     workspace_matrix,
@@ -28,6 +27,9 @@ from ..workspace_query import SORTS, STATUS_ORDER, VIEWS, WORKSPACE_FILTERS, Wor
 WORKSPACES_PER_PAGE = 24
 # The header's charts: the dimensions with these keys, when the organization still has them.
 CHART_DIMENSIONS = ("environment", "data-sensitivity")
+# A filtered list counts its rows up to here and then says "10,000+" (counting them all would read
+# every row of a large organization on each visit).
+COUNT_CAP = 10_000
 # The part of the page an htmx request of the views' controls swaps.
 BROWSER_TARGET = "workspace-browser"
 
@@ -62,12 +64,17 @@ def organization_home(request):
     # What the person sees, counted in all and by label value without counting rows (kept counts).
     counts = workspace_label_counts(organization=organization, access=access)
     if query.view == "list":
-        listed = with_label_ids(workspaces.order_by(*query.ordering).only(*CARD_FIELDS))
-        page = Paginator(listed, WORKSPACES_PER_PAGE)
-        if not query.is_filtered:
-            page.count = counts.total  # else the paginator counts the filtered rows
+        # The page's IDs first (read in index order, or sorted on plain columns), then only its rows
+        # with their labels: a sort never computes labels for every matching workspace.
+        ordered = workspaces.order_by(*query.ordering).values_list("pk", flat=True)
+        page = Paginator(ordered, WORKSPACES_PER_PAGE)
+        page.count = counted_from_labels(query, counts)
+        if page.count is None:  # other filters: count the rows, up to a cap
+            page.count = workspaces.order_by().values("pk")[: COUNT_CAP + 1].count()
+            if page.count > COUNT_CAP:
+                page.count, context["count_capped"] = COUNT_CAP, True
         page = page.get_page(query.page or None)
-        attach_label_values(page.object_list, dimensions)
+        page.object_list = workspace_cards(list(page.object_list), dimensions)
         context["page"] = page
         context["sort_links"] = _sort_links(query, path)
     elif query.view in {"board", "group"}:
