@@ -267,14 +267,19 @@ def workspace_matrix(
     dimensions: list[Dimension],
     path: str,
     new_workspace_url: str = "",
+    counts: LabelCounts | None = None,
     limit=CELL_LIMIT,
 ) -> WorkspaceMatrix:
     """The matrix of `query.rows` × `query.cols`: a cell per pair of values, each with its first `limit`
     workspaces; "no value" rows and columns only when some workspace has no value there. A cell's
-    `new_url` opens the stepper with its values preset (when `new_workspace_url` is given)."""
+    `new_url` opens the stepper with its values preset (when `new_workspace_url` is given). `counts`
+    (with pairs), when `workspaces` are all the person sees, saves counting them."""
     row_dimension, col_dimension = query.dimensions[query.rows], query.dimensions[query.cols]
     both = [row_dimension, col_dimension]
-    counted = _counts(workspaces, both)
+    if counts is not None and row_dimension != col_dimension:
+        counted = _cells_from(counts, *both)
+    else:
+        counted = _counts(workspaces, both)
     runs = _runs(workspaces, both)
     held = {(side, key[side]) for key in counted for side in (0, 1)}
     people = _people(workspaces, {(side, pk): (both[side], pk) for side, pk in held})
@@ -314,6 +319,20 @@ def workspace_matrix(
         cells.append(line)
     _load(workspaces, query, dimensions, both, wanted)
     return WorkspaceMatrix(row_dimension, col_dimension, rows=rows, cols=cols, cells=cells)
+
+
+def _cells_from(counts: LabelCounts, row_dimension: Dimension, col_dimension: Dimension) -> dict[tuple, int]:
+    """The matrix's counts (as `_counts`) from counts by value and by pair of values: a value without
+    a partner in the other dimension is what its count leaves; neither, what the total leaves."""
+    rows, cols = list(row_dimension.values.all()), list(col_dimension.values.all())
+    cells = {(r.pk, c.pk): counts.of_pair(r, c) for r in rows for c in cols}
+    for r in rows:
+        cells[(r.pk, None)] = counts.of(r) - sum(cells[(r.pk, c.pk)] for c in cols)
+    for c in cols:
+        cells[(None, c.pk)] = counts.of(c) - sum(cells[(r.pk, c.pk)] for r in rows)
+    with_a_row_value = sum(counts.of(r) for r in rows)
+    cells[(None, None)] = counts.total - with_a_row_value - sum(cells[(None, c.pk)] for c in cols)
+    return {key: n for key, n in cells.items() if n > 0}
 
 
 def _pk(value):

@@ -523,3 +523,20 @@ class LiveWorkspaceCount(models.Model):
 
     def __str__(self):
         return f"{self.count} live workspaces"
+
+
+class LabelPairCount(models.Model):
+    """How many live workspaces hold both of two label values (of two dimensions; `low` has the lower
+    pk): the matrix view's cells, read instead of grouping every workspace. Kept by database triggers
+    (migration 0012) as `LiveWorkspaceCount` is; a pair gets its row when a workspace first holds it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    low = models.ForeignKey(DimensionValue, on_delete=models.CASCADE, related_name="+")
+    high = models.ForeignKey(DimensionValue, on_delete=models.CASCADE, related_name="+")
+    count = models.IntegerField(default=0)  # no CHECK: see LiveWorkspaceCount
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["low", "high"], name="label_pair_count_unique")]
+
+    def __str__(self):
+        return f"{self.count} live workspaces"

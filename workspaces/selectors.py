@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import batched
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from guardian.shortcuts import get_objects_for_user
 
@@ -14,6 +14,7 @@ from organizations.roles import ADMINISTER_ALL_WORKSPACES
 
 from .identifiers import RESERVED_WORKSPACE_IDS, workspace_id_errors
 from .models import (
+    LabelPairCount,
     LiveWorkspaceCount,
     OnboardingStep,
     RetiredWorkspaceId,
@@ -67,50 +68,68 @@ def _with_a_role(workspaces: QuerySet[Workspace], access: Access) -> QuerySet[Wo
 
 @dataclass(frozen=True)
 class LabelCounts:
-    """How many of the workspaces a person sees there are (`total`), and hold each label value
-    (`by_value`: {value pk: count}; a value nobody holds may be missing)."""
+    """How many of the workspaces a person sees there are (`total`), hold each label value (`by_value`:
+    {value pk: count}) and, when asked for, each pair of values (`pairs`: {(lower pk, higher pk):
+    count}); a value or pair nobody holds may be missing."""
 
     total: int
     by_value: dict
+    pairs: dict = field(default_factory=dict)
 
     def of(self, value) -> int:
         return self.by_value.get(value.pk, 0)
 
+    def of_pair(self, value, other) -> int:
+        return self.pairs.get((min(value.pk, other.pk), max(value.pk, other.pk)), 0)
 
-def workspace_label_counts(*, organization: Organization, access: Access) -> LabelCounts:
-    """Count the live workspaces the user may see (`workspace_list_for_user`), in all and by label
-    value, in a number of queries and a time that do not grow with the organization's workspaces:
+    def less(self, hidden: "LabelCounts") -> "LabelCounts":
+        return LabelCounts(
+            total=self.total - hidden.total,
+            by_value={pk: n - hidden.by_value.get(pk, 0) for pk, n in self.by_value.items()},
+            pairs={pair: n - hidden.pairs.get(pair, 0) for pair, n in self.pairs.items()},
+        )
 
-    - who sees every workspace reads the kept counts (`LiveWorkspaceCount`, one query);
+
+def workspace_label_counts(*, organization: Organization, access: Access, pairs: bool = False) -> LabelCounts:
+    """Count the live workspaces the user may see (`workspace_list_for_user`), in all, by label value
+    and (with `pairs`, for the matrix) by pair of values, in a number of queries and a time that do not
+    grow with the organization's workspaces:
+
+    - who sees every workspace reads the kept counts (`LiveWorkspaceCount`, `LabelPairCount`);
     - who lists every workspace but protected ones without a role reads them less what is hidden from
       them (protected workspaces they hold no role on: as many as the organization protects);
     - who sees only workspaces with a role counts those (as many as their roles)."""
     live = Workspace.objects.live().filter(organization=organization)
     if not access.can_list_all_workspaces():
-        return _label_counts_of(_with_a_role(live, access))
+        return _label_counts_of(_with_a_role(live, access), pairs=pairs)
     kept = dict(LiveWorkspaceCount.objects.filter(organization=organization).values_list("value_id", "count"))
-    total = kept.pop(None, 0)
-    if not access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
-        hidden = _label_counts_of(
-            live.filter(protected_q()).exclude(pk__in=_with_a_role(live, access).values("pk"))
+    counts = LabelCounts(total=kept.pop(None, 0), by_value=kept)
+    if pairs:
+        kept_pairs = LabelPairCount.objects.filter(organization=organization, count__gt=0)
+        counts.pairs.update(
+            ((low, high), n) for low, high, n in kept_pairs.values_list("low_id", "high_id", "count")
         )
-        total -= hidden.total
-        kept = {pk: count - hidden.by_value.get(pk, 0) for pk, count in kept.items()}
-    return LabelCounts(total=total, by_value=kept)
+    if not access.can(f"organizations.{ADMINISTER_ALL_WORKSPACES}"):
+        hidden = live.filter(protected_q()).exclude(pk__in=_with_a_role(live, access).values("pk"))
+        counts = counts.less(_label_counts_of(hidden, pairs=pairs))
+    return counts
 
 
-def _label_counts_of(workspaces: QuerySet[Workspace]) -> LabelCounts:
-    """Count `workspaces` (a few: a person's roles, or the protected ones), in all and by label value
-    (two queries)."""
+def _label_counts_of(workspaces: QuerySet[Workspace], *, pairs: bool = False) -> LabelCounts:
+    """Count `workspaces` (a few: a person's roles, or the protected ones), in all, by label value and
+    by pair of values (two queries, three with `pairs`)."""
     pks = workspaces.order_by().values("pk")
-    by_value = dict(
-        WorkspaceLabel.objects.filter(workspace__in=pks)
-        .order_by()
-        .values("value_id")
-        .annotate(n=Count("pk"))
-        .values_list("value_id", "n")
-    )
-    return LabelCounts(total=Workspace.objects.filter(pk__in=pks).count(), by_value=by_value)
+    labels = WorkspaceLabel.objects.filter(workspace__in=pks).order_by()
+    by_value = dict(labels.values("value_id").annotate(n=Count("pk")).values_list("value_id", "n"))
+    counts = LabelCounts(total=Workspace.objects.filter(pk__in=pks).count(), by_value=by_value)
+    if pairs:
+        # Each label with each other label of its workspace that has a higher value pk.
+        high = "workspace__labels__value_id"
+        pair_rows = (
+            labels.filter(**{f"{high}__gt": F("value_id")}).values("value_id", high).annotate(n=Count("pk"))
+        )
+        counts.pairs.update(((low, high), n) for low, high, n in pair_rows.values_list("value_id", high, "n"))
+    return counts
 
 
 def workspace_list_deleted(*, organization: Organization, access: Access) -> list[Workspace]:

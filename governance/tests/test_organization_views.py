@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -329,6 +330,42 @@ def test_list_counts_come_from_kept_counts_or_stop_at_a_cap(
     )
     assert "2+ workspaces" in home(owner_client, organization, status="pending")
     assert "1 workspace matching" in home(owner_client, organization, q="scratch")
+
+
+@pytest.mark.parametrize("persona", ["owner", "viewer", "member"])
+def test_matrix_cells_from_kept_counts_equal_a_count_of_the_rows(
+    request, organization, owner, make_workspace, labelled, persona
+):
+    """The unfiltered matrix reads kept counts by value and pair (less what a Viewer may not see, or
+    only a Member's roles); they must equal grouping the very workspaces the person sees."""
+    from governance.workspace_layouts import workspace_matrix
+    from organizations.access import Access
+    from organizations.models import Dimension
+    from workspaces.selectors import workspace_label_counts, workspace_list_for_user
+
+    staging, production, bare = labelled
+    make_workspace("fraud-prod", label_values=[value(organization, "environment", "production")])
+    make_workspace("fraud-sensitive", label_values=[value(organization, "data-sensitivity", "confidential")])
+    DimensionValue.objects.filter(pk=value(organization, "environment", "production").pk).update(
+        protected=True
+    )
+    user = request.getfixturevalue(persona)
+    for workspace in (production, bare) if user != owner else ():
+        workspace_role_assign(workspace=workspace, user=user, role="viewer", acting_user=owner)
+    access = Access.for_user(user, organization)
+    dimensions = list(Dimension.objects.filter(organization=organization).prefetch_related("values"))
+    query = WorkspaceQuery.from_params(QueryDict("view=matrix&rows=environment&cols=project"), dimensions)
+    visible = workspace_list_for_user(organization=organization, access=access)
+
+    def cells(counts):
+        matrix = workspace_matrix(
+            workspaces=visible, query=query, dimensions=dimensions, path="/", counts=counts
+        )
+        return [[cell.count for cell in line] for line in matrix.cells], [row.count for row in matrix.rows]
+
+    kept = cells(workspace_label_counts(organization=organization, access=access, pairs=True))
+    assert kept == cells(None)
+    assert sum(kept[1]) == visible.count()
 
 
 def test_nothing_needs_attention(owner_client, organization, labelled):

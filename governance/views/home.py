@@ -62,7 +62,7 @@ def organization_home(request):
         "filters_open": bool(request.htmx and (request.htmx.trigger or "").startswith("filter-")),
     }
     # What the person sees, counted in all and by label value without counting rows (kept counts).
-    counts = workspace_label_counts(organization=organization, access=access)
+    counts = workspace_label_counts(organization=organization, access=access, pairs=query.view == "matrix")
     if query.view == "list":
         # The page's IDs first (read in index order, or sorted on plain columns), then only its rows
         # with their labels: a sort never computes labels for every matching workspace.
@@ -93,6 +93,7 @@ def organization_home(request):
             dimensions=dimensions,
             path=path,
             new_workspace_url=reverse("workspaces:new", args=[organization.slug]) if may_create else "",
+            counts=None if query.is_filtered else counts,
         )
         context["total"] = sum(row.count for row in context["matrix"].rows)
     # The names of workspaces the person may open are links; the others say whom to ask (one query).

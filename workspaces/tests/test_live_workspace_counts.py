@@ -1,8 +1,9 @@
-"""The live workspace counts (`LiveWorkspaceCount`) the organization home reads: after every kind of
-write — create, bulk create, relabel, delete, restore, purge, a value or dimension removed, raw SQL —
-they equal a recount of the rows."""
+"""The live workspace counts (`LiveWorkspaceCount`, `LabelPairCount`) the organization home reads:
+after every kind of write — create, bulk create, relabel, delete, restore, purge, a value or dimension
+removed, raw SQL — they equal a recount of the rows."""
 
 from datetime import timedelta
+from itertools import combinations
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from django.utils import timezone
 from governance.services import dimension_delete, dimension_value_delete
 from organizations.models import DimensionValue
 from organizations.services import dimension_value_create
-from workspaces.models import LiveWorkspaceCount, Workspace, WorkspaceLabel, WorkspaceStatus
+from workspaces.models import LabelPairCount, LiveWorkspaceCount, Workspace, WorkspaceLabel, WorkspaceStatus
 from workspaces.services import (
     WorkspaceSpec,
     workspace_create_bulk,
@@ -23,6 +24,7 @@ from workspaces.services import (
 from workspaces.services.deletion import workspace_purge_expired
 
 pytestmark = pytest.mark.django_db
+LIVE_STATUSES = [status for status in WorkspaceStatus.values if status != WorkspaceStatus.DELETED]
 
 
 def value(organization, dimension_key, key):
@@ -32,12 +34,34 @@ def value(organization, dimension_key, key):
 
 
 def kept(organization) -> dict:
-    """The counts as kept: {None: live workspaces, value pk: live workspaces holding it}."""
+    """The counts as kept: {None: live workspaces, value pk: live workspaces holding it}; and (a test of
+    its own, so every step checks it) the pair counts equal a recount."""
+    pairs = {
+        (low, high): n
+        for low, high, n in LabelPairCount.objects.filter(organization=organization).values_list(
+            "low_id", "high_id", "count"
+        )
+        if n
+    }
+    assert pairs == recounted_pairs(organization)
     return dict(LiveWorkspaceCount.objects.filter(organization=organization).values_list("value_id", "count"))
 
 
+def recounted_pairs(organization) -> dict:
+    held = {}
+    for workspace_id, value_id in WorkspaceLabel.objects.filter(
+        workspace__organization=organization, workspace__status__in=LIVE_STATUSES
+    ).values_list("workspace_id", "value_id"):
+        held.setdefault(workspace_id, []).append(value_id)
+    pairs = {}
+    for values in held.values():
+        for low, high in combinations(sorted(values), 2):
+            pairs[(low, high)] = pairs.get((low, high), 0) + 1
+    return pairs
+
+
 def recounted(organization) -> dict:
-    live = Q(workspace_labels__workspace__status__in=[s for s in WorkspaceStatus.values if s != "deleted"])
+    live = Q(workspace_labels__workspace__status__in=LIVE_STATUSES)
     counts = dict(
         DimensionValue.objects.filter(dimension__organization=organization)
         .annotate(n=Count("workspace_labels", filter=live))
