@@ -52,7 +52,7 @@ def workspace_by_name_or_id(value: str) -> Workspace | None:
     try:
         return workspaces.filter(pk=uuid.UUID(str(value))).first()
     except ValueError:
-        return workspaces.filter(slug=str(value).lower()).first()
+        return workspaces.with_id(value).first()
 
 
 def token_organization_id(token):
@@ -82,7 +82,7 @@ def workspaces_for_lookup(*, user, name: str = "", url: str = "", organization_i
     if organization_id is not None:
         candidates = candidates.filter(organization_id=organization_id)
     if name:
-        candidates = candidates.filter(slug=name.lower())
+        candidates = candidates.with_id(name)
     candidates = candidates.select_related("organization", "server")
     if url:
         wanted = url.rstrip("/")

@@ -56,6 +56,11 @@ class WorkspaceQuerySet(models.QuerySet):
         """Workspaces that have not been deleted."""
         return self.exclude(status=WorkspaceStatus.DELETED)
 
+    def with_id(self, workspace_id: str):
+        """The workspace with this ID, compared as the unique index `workspace_id_unique_ci` stores it
+        (LOWER), so the lookup is that index's, not a scan of every workspace."""
+        return self.alias(id_lower=Lower("slug")).filter(id_lower=str(workspace_id).lower())
+
 
 class Workspace(models.Model):
     """An isolated environment of an organization.

@@ -146,7 +146,7 @@ def workspace_list_deleted(*, organization: Organization, access: Access) -> lis
 
 
 def workspace_get_by_slug(slug: str) -> Workspace | None:
-    return Workspace.objects.live().select_related("organization").filter(slug=slug.lower()).first()
+    return Workspace.objects.live().select_related("organization").with_id(slug).first()
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def workspace_id_check(slug: str) -> IdCheck:
     check = workspace_id_rules_check(slug)
     if not check.ok:
         return check
-    holder = Workspace.objects.filter(slug__iexact=slug).values_list("status", flat=True).first()
+    holder = Workspace.objects.with_id(slug).values_list("status", flat=True).first()
     if holder == WorkspaceStatus.DELETED or (
         holder is None and RetiredWorkspaceId.objects.filter(slug=slug).exists()
     ):

@@ -49,7 +49,7 @@ def workspace_for(
         .prefetch_related(
             Prefetch("labels", queryset=WorkspaceLabel.objects.select_related("dimension", "value"))
         )
-        .filter(slug=workspace_id.lower())
+        .with_id(workspace_id)
         .first()
     )
     if workspace is None:
