@@ -137,7 +137,7 @@ def _among(workspaces: QuerySet):
 
 def _counts(workspaces: QuerySet, dimensions: list[Dimension]) -> dict[tuple, int]:
     """How many of `workspaces` hold each combination of values of `dimensions` (a value pk or None per
-    dimension): one GROUP BY, which reads narrow index entries, not the workspaces' rows."""
+    dimension): one GROUP BY over them, for filtered views (unfiltered ones read the kept counts)."""
     keys = {f"value_{i}": _value_in(d) for i, d in enumerate(dimensions)}
     rows = (
         workspaces.prefetch_related(None)
